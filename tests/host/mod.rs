@@ -1,0 +1,7 @@
+//! The plugin host: hostile components, capability grants and denials, hot swap, cache.
+
+mod cache;
+mod capabilities;
+mod hostile;
+mod hot_swap;
+mod safety_stock;

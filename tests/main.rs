@@ -1,0 +1,3 @@
+//! One integration binary for every end-to-end scenario (one link step, shared component build).
+
+mod host;
