@@ -11,7 +11,10 @@ use weft_world::types::{Entity, InventoryLevel, Meta};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// Build every plugin once per test process (a no-op when up to date) and return the bytes of
@@ -28,7 +31,11 @@ pub fn component(name: &str) -> Vec<u8> {
                 .env_remove("CARGO_ENCODED_RUSTFLAGS")
                 .status()
                 .map_err(|e| e.to_string())?;
-            if status.success() { Ok(()) } else { Err(format!("scripts/build-plugins.sh failed: {status}")) }
+            if status.success() {
+                Ok(())
+            } else {
+                Err(format!("scripts/build-plugins.sh failed: {status}"))
+            }
         })
         .as_ref()
         .expect("plugins build");
@@ -38,7 +45,9 @@ pub fn component(name: &str) -> Vec<u8> {
 
 /// Where `name`'s component is built.
 pub fn component_path(name: &str) -> PathBuf {
-    root().join("target/wasm/wasm32-wasip2/plugin").join(format!("{}.wasm", name.replace('-', "_")))
+    root()
+        .join("target/wasm/wasm32-wasip2/plugin")
+        .join(format!("{}.wasm", name.replace('-', "_")))
 }
 
 /// A plugin id for a test plugin.
@@ -63,7 +72,9 @@ pub fn host_with(dir: &Path, engine: EngineConfig) -> Arc<PluginHost> {
 pub async fn deploy(host: &PluginHost, spec: DeploymentSpec, plugin: &str, version: &str) {
     let key = spec.key.clone();
     host.configure(spec);
-    host.deploy(&key, id(plugin, version), &component(plugin)).await.expect("deploy");
+    host.deploy(&key, id(plugin, version), &component(plugin))
+        .await
+        .expect("deploy");
 }
 
 /// An inventory level.

@@ -54,7 +54,9 @@ pub mod kv {
     pub fn get_json<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, String> {
         match get(key).map_err(|e| format!("kv get {key}: {e:?}"))? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("kv {key}: {e}")),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| format!("kv {key}: {e}")),
         }
     }
 
@@ -72,5 +74,7 @@ pub mod secrets {
 
 /// Durable timers that call `on-timer` back.
 pub mod schedule {
-    pub use crate::bindings::connector::weft::connector::schedule::{Error, cancel_timer, set_timer};
+    pub use crate::bindings::connector::weft::connector::schedule::{
+        Error, cancel_timer, set_timer,
+    };
 }

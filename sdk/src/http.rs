@@ -12,9 +12,15 @@ pub fn json_request(
     path: &str,
     body: Option<&serde_json::Value>,
 ) -> Request {
-    let mut headers = vec![Header { name: "accept".into(), value: "application/json".into() }];
+    let mut headers = vec![Header {
+        name: "accept".into(),
+        value: "application/json".into(),
+    }];
     if body.is_some() {
-        headers.push(Header { name: "content-type".into(), value: "application/json".into() });
+        headers.push(Header {
+            name: "content-type".into(),
+            value: "application/json".into(),
+        });
     }
     Request {
         connection: connection.into(),
@@ -47,7 +53,10 @@ pub fn send_json(req: &Request) -> Result<serde_json::Value, Failure> {
 
 /// The header's value, case-insensitively.
 pub fn header<'a>(resp: &'a Response, name: &str) -> Option<&'a str> {
-    resp.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+    resp.headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
 }
 
 /// At most 1 KiB of a body, as text.
@@ -84,9 +93,17 @@ pub fn transport_failure(what: &str, e: Error) -> Failure {
     let (class, message) = match &e {
         Error::Timeout => (ErrorClass::Transient, format!("{what}: timed out")),
         Error::Transport(m) => (ErrorClass::Transient, format!("{what}: {m}")),
-        Error::Denied(m) | Error::InvalidRequest(m) | Error::ForbiddenAddress(m) | Error::TooLarge(m) => {
-            (ErrorClass::Permanent, format!("{what}: {m}"))
-        }
+        Error::Denied(m)
+        | Error::InvalidRequest(m)
+        | Error::ForbiddenAddress(m)
+        | Error::TooLarge(m) => (ErrorClass::Permanent, format!("{what}: {m}")),
     };
-    Failure { class, message, retry_after_ms: None, http_status: None, detail: None, waiting_for: None }
+    Failure {
+        class,
+        message,
+        retry_after_ms: None,
+        http_status: None,
+        detail: None,
+        waiting_for: None,
+    }
 }

@@ -79,7 +79,10 @@ pub mod model {
 
     /// Money in minor units: `money(1999, "USD")` is $19.99.
     pub fn money(amount_minor: i64, currency: &str) -> Money {
-        Money { amount_minor, currency: currency.to_string() }
+        Money {
+            amount_minor,
+            currency: currency.to_string(),
+        }
     }
 
     /// Provenance with no external ids or attributes.

@@ -38,7 +38,10 @@ mod tests {
         let pages = [vec![1, 2], vec![3], vec![4, 5]];
         let got = collect_all(10, |c: Option<String>| {
             let i: usize = c.map(|c| c.parse().unwrap()).unwrap_or(0);
-            Ok::<_, ()>((pages[i].clone(), (i + 1 < pages.len()).then(|| (i + 1).to_string())))
+            Ok::<_, ()>((
+                pages[i].clone(),
+                (i + 1 < pages.len()).then(|| (i + 1).to_string()),
+            ))
         });
         assert_eq!(got, Ok(vec![1, 2, 3, 4, 5]));
         let endless = collect_all(3, |_| Ok::<_, ()>((vec![0], Some("again".into()))));

@@ -23,11 +23,18 @@ async fn call_transform(
 ) -> (Result<weft_runtime::PluginReply, RuntimeError>, Duration) {
     let key = spec.key.clone();
     host.configure(spec);
-    let loaded = host.load(id(plugin, "6.6.6"), &component(plugin)).expect("loads");
+    let loaded = host
+        .load(id(plugin, "6.6.6"), &component(plugin))
+        .expect("loads");
     let batch = vec![level("TEE-1", "1", 5)];
     let started = Instant::now();
     let out = host
-        .call_plugin_as(&loaded, &key, weft_runtime::PluginCall::Transform(&batch), &HttpMode::Live)
+        .call_plugin_as(
+            &loaded,
+            &key,
+            weft_runtime::PluginCall::Transform(&batch),
+            &HttpMode::Live,
+        )
         .await;
     (out, started.elapsed())
 }
@@ -36,7 +43,10 @@ async fn host_still_serves(host: &weft_runtime::PluginHost) {
     let spec = DeploymentSpec::new("healthy", "buffer");
     let key = spec.key.clone();
     deploy(host, spec, "safety-stock", "1.0.0").await;
-    let (_, called) = host.transform(&key, &[level("A", "1", 3)]).await.expect("healthy call");
+    let (_, called) = host
+        .transform(&key, &[level("A", "1", 3)])
+        .await
+        .expect("healthy call");
     assert_eq!(called.value.expect("config ok").len(), 1);
 }
 
@@ -47,11 +57,22 @@ async fn an_endless_loop_runs_out_of_fuel() {
     let (out, took) = call_transform(&host, "hostile-loop", DeploymentSpec::new("t", "spin")).await;
     let err = plugin_error(out.unwrap_err());
     assert!(
-        matches!(err, PluginError::LimitExceeded { limit: LimitKind::Fuel { budget: 2_000_000_000 }, .. }),
+        matches!(
+            err,
+            PluginError::LimitExceeded {
+                limit: LimitKind::Fuel {
+                    budget: 2_000_000_000
+                },
+                ..
+            }
+        ),
         "{err}"
     );
     let text = err.to_string();
-    assert!(text.contains("hostile-loop@6.6.6") && text.contains("limits.fuel"), "{text}");
+    assert!(
+        text.contains("hostile-loop@6.6.6") && text.contains("limits.fuel"),
+        "{text}"
+    );
     assert!(took < Duration::from_secs(2), "stopped after {took:?}");
     host_still_serves(&host).await;
 }
@@ -61,11 +82,27 @@ async fn an_endless_loop_with_ample_fuel_hits_the_wall_clock_deadline() {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path());
     let mut spec = DeploymentSpec::new("t", "spin");
-    spec.limits = Limits { fuel: u64::MAX / 2, deadline_ms: 300, ..Limits::default() };
+    spec.limits = Limits {
+        fuel: u64::MAX / 2,
+        deadline_ms: 300,
+        ..Limits::default()
+    };
     let (out, took) = call_transform(&host, "hostile-loop", spec).await;
     let err = plugin_error(out.unwrap_err());
-    assert!(matches!(err, PluginError::LimitExceeded { limit: LimitKind::Deadline { deadline_ms: 300 }, .. }), "{err}");
-    assert!(took >= Duration::from_millis(290) && took < Duration::from_secs(2), "stopped after {took:?}");
+    assert!(
+        matches!(
+            err,
+            PluginError::LimitExceeded {
+                limit: LimitKind::Deadline { deadline_ms: 300 },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        took >= Duration::from_millis(290) && took < Duration::from_secs(2),
+        "stopped after {took:?}"
+    );
     host_still_serves(&host).await;
 }
 
@@ -78,7 +115,14 @@ async fn unbounded_allocation_hits_the_memory_limit() {
     let (out, took) = call_transform(&host, "hostile-alloc", spec).await;
     let err = plugin_error(out.unwrap_err());
     match &err {
-        PluginError::LimitExceeded { limit: LimitKind::Memory { limit_bytes, requested_bytes }, .. } => {
+        PluginError::LimitExceeded {
+            limit:
+                LimitKind::Memory {
+                    limit_bytes,
+                    requested_bytes,
+                },
+            ..
+        } => {
             assert_eq!(*limit_bytes, 32 << 20);
             assert!(*requested_bytes > 32 << 20);
         }
@@ -93,12 +137,18 @@ async fn unbounded_allocation_hits_the_memory_limit() {
 async fn a_panic_is_reported_with_its_message() {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path());
-    let (out, took) = call_transform(&host, "hostile-panic", DeploymentSpec::new("t", "boom")).await;
+    let (out, took) =
+        call_transform(&host, "hostile-panic", DeploymentSpec::new("t", "boom")).await;
     let err = plugin_error(out.unwrap_err());
     match &err {
-        PluginError::Panicked { plugin, message, .. } => {
+        PluginError::Panicked {
+            plugin, message, ..
+        } => {
             assert_eq!(plugin.to_string(), "hostile-panic@6.6.6");
-            assert!(message.contains("hostile-panic: deliberate panic"), "{message}");
+            assert!(
+                message.contains("hostile-panic: deliberate panic"),
+                "{message}"
+            );
         }
         other => panic!("expected a panic error, got {other}"),
     }
@@ -116,8 +166,16 @@ async fn a_connection_that_was_not_granted_is_denied_and_nothing_is_sent() {
     let started = Instant::now();
     deploy(&host, spec, "hostile-egress", "6.6.6").await;
     let recording = std::sync::Arc::new(weft_cap_http::Recording::default());
-    let call = ConnectorCall::ReadPage { stream: "x".into(), cursor: None, limit: 10 };
-    let err = plugin_error(host.connector(&key, &call, &HttpMode::Recorded(recording.clone())).await.unwrap_err());
+    let call = ConnectorCall::ReadPage {
+        stream: "x".into(),
+        cursor: None,
+        limit: 10,
+    };
+    let err = plugin_error(
+        host.connector(&key, &call, &HttpMode::Recorded(recording.clone()))
+            .await
+            .unwrap_err(),
+    );
     match &err {
         PluginError::CapabilityDenied { denials, .. } => {
             assert_eq!(denials.len(), 1, "{denials:?}");
@@ -127,7 +185,11 @@ async fn a_connection_that_was_not_granted_is_denied_and_nothing_is_sent() {
         other => panic!("expected a denial, got {other}"),
     }
     // The absolute URL on the granted connection never reached the recording either.
-    assert!(recording.sent().is_empty(), "nothing was sent: {:?}", recording.sent());
+    assert!(
+        recording.sent().is_empty(),
+        "nothing was sent: {:?}",
+        recording.sent()
+    );
     assert!(started.elapsed() < Duration::from_secs(2));
     host_still_serves(&host).await;
 }
@@ -142,33 +204,61 @@ async fn another_tenants_keys_cannot_be_read() {
     let acme_ns = weft_cap_kv::Namespace::new("acme", "connector");
     {
         use weft_world::kv::Host as _;
-        let mut ctx = weft_cap_kv::KvCtx::new(host.kv_store().clone(), acme_ns.clone(), Default::default());
-        ctx.set("token".into(), b"acme-secret".to_vec()).unwrap().unwrap();
+        let mut ctx =
+            weft_cap_kv::KvCtx::new(host.kv_store().clone(), acme_ns.clone(), Default::default());
+        ctx.set("token".into(), b"acme-secret".to_vec())
+            .unwrap()
+            .unwrap();
     }
     // Tenant "evil" runs the snoop with the same deployment name.
     let spec = DeploymentSpec::new("evil", "connector");
     let key = spec.key.clone();
     deploy(&host, spec, "hostile-snoop", "6.6.6").await;
-    let call = ConnectorCall::ReadPage { stream: "x".into(), cursor: None, limit: 10 };
-    let (_, called) = host.connector(&key, &call, &HttpMode::Live).await.expect("call completes");
+    let call = ConnectorCall::ReadPage {
+        stream: "x".into(),
+        cursor: None,
+        limit: 10,
+    };
+    let (_, called) = host
+        .connector(&key, &call, &HttpMode::Live)
+        .await
+        .expect("call completes");
     match called.value {
         ConnectorReply::Page(Err(weft_engine::CallError::Failed(f))) => {
-            assert_eq!(f.message, "snoop saw: keys=[\"mine\"]", "the snoop saw more than its own key");
+            assert_eq!(
+                f.message, "snoop saw: keys=[\"mine\"]",
+                "the snoop saw more than its own key"
+            );
         }
         other => panic!("unexpected reply {other:?}"),
     }
-    assert_eq!(host.kv_store().raw_get(&acme_ns, "token").as_deref(), Some(&b"acme-secret"[..]));
+    assert_eq!(
+        host.kv_store().raw_get(&acme_ns, "token").as_deref(),
+        Some(&b"acme-secret"[..])
+    );
 }
 
 #[tokio::test]
 async fn a_component_importing_raw_sockets_is_refused_with_the_list() {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path());
-    let err = host.load(id("hostile-sockets", "6.6.6"), &component("hostile-sockets")).err().expect("refused");
+    let err = host
+        .load(
+            id("hostile-sockets", "6.6.6"),
+            &component("hostile-sockets"),
+        )
+        .err()
+        .expect("refused");
     match &err {
         PluginError::Refused { reasons, .. } => {
-            assert!(reasons.iter().any(|r| r.contains("wasi:sockets/")), "{reasons:?}");
-            assert!(reasons.iter().all(|r| r.starts_with("unknown import")), "{reasons:?}");
+            assert!(
+                reasons.iter().any(|r| r.contains("wasi:sockets/")),
+                "{reasons:?}"
+            );
+            assert!(
+                reasons.iter().all(|r| r.starts_with("unknown import")),
+                "{reasons:?}"
+            );
         }
         other => panic!("expected a refusal, got {other}"),
     }
@@ -181,10 +271,21 @@ async fn a_connector_used_as_a_transform_is_refused() {
     let spec = DeploymentSpec::new("t", "x");
     let key = spec.key.clone();
     host.configure(spec);
-    let loaded = host.load(id("test-probe", "1"), &component("test-probe")).unwrap();
+    let loaded = host
+        .load(id("test-probe", "1"), &component("test-probe"))
+        .unwrap();
     let out = host
-        .call_plugin_as(&loaded, &key, weft_runtime::PluginCall::Transform(&[]), &HttpMode::Live)
+        .call_plugin_as(
+            &loaded,
+            &key,
+            weft_runtime::PluginCall::Transform(&[]),
+            &HttpMode::Live,
+        )
         .await;
     let err = plugin_error(out.unwrap_err());
-    assert!(err.to_string().contains("implements world `connector` but was used as a `transform`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("implements world `connector` but was used as a `transform`"),
+        "{err}"
+    );
 }

@@ -29,7 +29,12 @@ async fn each_tenant_gets_its_own_buffers_and_stock_never_goes_negative() {
     let (ka, kg) = (acme.key.clone(), globex.key.clone());
     deploy(&host, acme, "safety-stock", "1.0.0").await;
     deploy(&host, globex, "safety-stock", "1.0.0").await;
-    let batch = vec![level("A", "1", 10), level("A", "2", 10), level("B", "2", 3), level("C", "3", 0)];
+    let batch = vec![
+        level("A", "1", 10),
+        level("A", "2", 10),
+        level("B", "2", 3),
+        level("C", "3", 0),
+    ];
     let (version, a) = host.transform(&ka, &batch).await.unwrap();
     assert_eq!(version.to_string(), "safety-stock@1.0.0");
     assert_eq!(available(&a.value.unwrap()), vec![9, 6, 0, 0]);
@@ -48,7 +53,11 @@ async fn a_bad_config_is_refused_at_deploy_and_nothing_goes_live() {
     let key = spec.key.clone();
     host.configure(spec);
     let err = host
-        .deploy(&key, weft_tests::id("safety-stock", "1.0.0"), &weft_tests::component("safety-stock"))
+        .deploy(
+            &key,
+            weft_tests::id("safety-stock", "1.0.0"),
+            &weft_tests::component("safety-stock"),
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("must not be negative"), "{err}");

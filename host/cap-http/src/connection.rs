@@ -86,7 +86,11 @@ impl Connection {
     ) -> Result<Self, ConnectionError> {
         let name = name.into();
         let base = url::Url::parse(config.base_url.trim_end_matches('/')).map_err(|e| {
-            ConnectionError::BadBaseUrl { name: name.clone(), url: config.base_url.clone(), detail: e.to_string() }
+            ConnectionError::BadBaseUrl {
+                name: name.clone(),
+                url: config.base_url.clone(),
+                detail: e.to_string(),
+            }
         })?;
         if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
             return Err(ConnectionError::BadBaseUrl {
@@ -96,23 +100,42 @@ impl Connection {
             });
         }
         let client = reqwest::Client::builder()
-            .dns_resolver(std::sync::Arc::new(PolicyResolver { allow_loopback: config.allow_loopback }))
+            .dns_resolver(std::sync::Arc::new(PolicyResolver {
+                allow_loopback: config.allow_loopback,
+            }))
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .timeout(Duration::from_millis(config.timeout_ms))
             .build()
-            .map_err(|e| ConnectionError::Client { name: name.clone(), detail: e.to_string() })?;
+            .map_err(|e| ConnectionError::Client {
+                name: name.clone(),
+                detail: e.to_string(),
+            })?;
         let bucket = config.rate_limit.map(TokenBucket::new);
-        Ok(Connection { name, config, base, auth, client, bucket, stats: ConnectionStats::default() })
+        Ok(Connection {
+            name,
+            config,
+            base,
+            auth,
+            client,
+            bucket,
+            stats: ConnectionStats::default(),
+        })
     }
 
     /// Checks the guest's path against the base URL and returns the full URL.
     pub fn url_for(&self, path: &str) -> Result<url::Url, Error> {
         check_path(path)?;
         let joined = format!("{}{}", self.base.as_str().trim_end_matches('/'), path);
-        let url = url::Url::parse(&joined).map_err(|e| Error::InvalidRequest(format!("path {path:?}: {e}")))?;
-        if url.scheme() != self.base.scheme() || url.host() != self.base.host() || url.port_or_known_default() != self.base.port_or_known_default() {
-            return Err(Error::InvalidRequest(format!("path {path:?} leaves the connection's host")));
+        let url = url::Url::parse(&joined)
+            .map_err(|e| Error::InvalidRequest(format!("path {path:?}: {e}")))?;
+        if url.scheme() != self.base.scheme()
+            || url.host() != self.base.host()
+            || url.port_or_known_default() != self.base.port_or_known_default()
+        {
+            return Err(Error::InvalidRequest(format!(
+                "path {path:?} leaves the connection's host"
+            )));
         }
         Ok(url)
     }
@@ -130,10 +153,10 @@ impl Connection {
                 url::Host::Ipv6(ip) => Some(std::net::IpAddr::V6(ip)),
                 url::Host::Domain(_) => None,
             };
-            if let Some(ip) = literal {
-                if let Some(why) = refusal(ip, self.config.allow_loopback) {
-                    return Err(Error::ForbiddenAddress(format!("{ip}: {why}")));
-                }
+            if let Some(ip) = literal
+                && let Some(why) = refusal(ip, self.config.allow_loopback)
+            {
+                return Err(Error::ForbiddenAddress(format!("{ip}: {why}")));
             }
         }
         if req.body.len() as u64 > self.config.max_request_bytes {
@@ -146,10 +169,10 @@ impl Connection {
         let retry = self.config.retries;
         let mut attempt = 1;
         loop {
-            if let Some(bucket) = &self.bucket {
-                if bucket.acquire().await {
-                    self.stats.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
-                }
+            if let Some(bucket) = &self.bucket
+                && bucket.acquire().await
+            {
+                self.stats.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
             }
             let result = self.attempt(req).await;
             let retryable = match &result {
@@ -160,7 +183,9 @@ impl Connection {
             if !retryable || !req.idempotent || attempt >= retry.max_attempts {
                 return result;
             }
-            let backoff = retry.base_delay_ms.saturating_mul(1 << (attempt - 1).min(16));
+            let backoff = retry
+                .base_delay_ms
+                .saturating_mul(1 << (attempt - 1).min(16));
             let jitter = backoff / 2 + fastrand_below(backoff / 2 + 1);
             let wait = match result.as_ref().ok().and_then(retry_after_ms) {
                 Some(after) if after > retry.max_delay_ms => return result,
@@ -189,23 +214,42 @@ impl Connection {
         if let Some(auth) = &self.auth {
             builder = builder.header(&auth.name, &auth.value);
         }
-        let mut resp = builder.body(req.body.clone()).send().await.map_err(map_reqwest)?;
+        let mut resp = builder
+            .body(req.body.clone())
+            .send()
+            .await
+            .map_err(map_reqwest)?;
         let status = resp.status().as_u16();
-        *self.stats.statuses.lock().expect("stats lock").entry(status).or_default() += 1;
+        *self
+            .stats
+            .statuses
+            .lock()
+            .expect("stats lock")
+            .entry(status)
+            .or_default() += 1;
         let headers = resp
             .headers()
             .iter()
-            .map(|(k, v)| Header { name: k.as_str().to_string(), value: String::from_utf8_lossy(v.as_bytes()).into_owned() })
+            .map(|(k, v)| Header {
+                name: k.as_str().to_string(),
+                value: String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            })
             .collect();
         let cap = self.config.max_response_bytes;
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(map_reqwest)? {
             if (body.len() + chunk.len()) as u64 > cap {
-                return Err(Error::TooLarge(format!("response body exceeds the connection's {cap} bytes")));
+                return Err(Error::TooLarge(format!(
+                    "response body exceeds the connection's {cap} bytes"
+                )));
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Response { status, headers, body })
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
     }
 }
 
@@ -253,8 +297,17 @@ fn map_reqwest(e: reqwest::Error) -> Error {
 
 /// Retry-After in ms (delta-seconds form), from a response.
 pub fn retry_after_ms(resp: &Response) -> Option<u64> {
-    let value = resp.headers.iter().find(|h| h.name.eq_ignore_ascii_case("retry-after"))?;
-    value.value.trim().parse::<f64>().ok().filter(|s| *s >= 0.0).map(|s| (s * 1000.0) as u64)
+    let value = resp
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("retry-after"))?;
+    value
+        .value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.0)
+        .map(|s| (s * 1000.0) as u64)
 }
 
 /// A cheap, non-cryptographic random number below `n` (jitter only).

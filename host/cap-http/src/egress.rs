@@ -86,8 +86,13 @@ impl reqwest::dns::Resolve for PolicyResolver {
                 })
                 .collect();
             if allowed.is_empty() {
-                let msg = format!("{host} resolves only to forbidden addresses: {}", refused.join(", "));
-                return Err(Box::new(ForbiddenAddress(msg)) as Box<dyn std::error::Error + Send + Sync>);
+                let msg = format!(
+                    "{host} resolves only to forbidden addresses: {}",
+                    refused.join(", ")
+                );
+                return Err(
+                    Box::new(ForbiddenAddress(msg)) as Box<dyn std::error::Error + Send + Sync>
+                );
             }
             Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
         })
@@ -116,8 +121,22 @@ mod tests {
 
     #[test]
     fn metadata_and_link_local_are_always_refused_in_every_spelling() {
-        for ip in ["169.254.169.254", "169.254.1.1", "::ffff:169.254.169.254", "fe80::1", "fd00:ec2::254", "100.100.100.200", "0.0.0.0", "::", "224.0.0.1", "255.255.255.255"] {
-            assert!(refused(ip, true), "{ip} must be refused even with loopback allowed");
+        for ip in [
+            "169.254.169.254",
+            "169.254.1.1",
+            "::ffff:169.254.169.254",
+            "fe80::1",
+            "fd00:ec2::254",
+            "100.100.100.200",
+            "0.0.0.0",
+            "::",
+            "224.0.0.1",
+            "255.255.255.255",
+        ] {
+            assert!(
+                refused(ip, true),
+                "{ip} must be refused even with loopback allowed"
+            );
         }
     }
 

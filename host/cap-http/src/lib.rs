@@ -72,7 +72,11 @@ pub struct HttpCtx {
 impl HttpCtx {
     /// A context allowing the connections in `granted`.
     pub fn new(backend: Backend, granted: Arc<[String]>) -> Self {
-        HttpCtx { backend, granted, denials: Vec::new() }
+        HttpCtx {
+            backend,
+            granted,
+            denials: Vec::new(),
+        }
     }
 
     /// A context that refuses everything (worlds without http).
@@ -105,7 +109,10 @@ impl HttpCtx {
                 )));
             }
             if h.value.chars().any(|c| c == '\r' || c == '\n') {
-                return Err(Error::InvalidRequest(format!("header '{}' contains a line break", h.name)));
+                return Err(Error::InvalidRequest(format!(
+                    "header '{}' contains a line break",
+                    h.name
+                )));
             }
         }
         Ok(())
@@ -113,8 +120,9 @@ impl HttpCtx {
 
     /// The request, sent or answered; the guest sees exactly this.
     pub async fn handle(&mut self, req: Request) -> Result<Response, Error> {
-        if !self.granted.iter().any(|g| *g == req.connection) {
-            let reason = "not granted to this deployment; add it to the deployment's `connections`".into();
+        if !self.granted.contains(&req.connection) {
+            let reason =
+                "not granted to this deployment; add it to the deployment's `connections`".into();
             return Err(self.deny(&req.connection, reason));
         }
         let connections = match &self.backend {
@@ -126,14 +134,24 @@ impl HttpCtx {
             Backend::Live(map) => map.clone(),
         };
         let Some(conn) = connections.get(&req.connection) else {
-            let reason = "granted but not bound; define it under [connections] for this tenant".into();
+            let reason =
+                "granted but not bound; define it under [connections] for this tenant".into();
             return Err(self.deny(&req.connection, reason));
         };
         Self::check_headers(&req, conn.auth_header_name())?;
         let url = conn.url_for(&req.path)?;
         let idempotent = req.idempotent
-            || matches!(req.method, Method::Get | Method::Head | Method::Put | Method::Delete);
-        let outgoing = Outgoing { method: req.method, url, headers: req.headers, body: req.body, idempotent };
+            || matches!(
+                req.method,
+                Method::Get | Method::Head | Method::Put | Method::Delete
+            );
+        let outgoing = Outgoing {
+            method: req.method,
+            url,
+            headers: req.headers,
+            body: req.body,
+            idempotent,
+        };
         let result = conn.send(&outgoing).await;
         if let Err(Error::ForbiddenAddress(why)) = &result {
             self.denials.push(Denial {

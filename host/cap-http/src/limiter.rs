@@ -16,23 +16,28 @@ pub struct TokenBucket {
 impl TokenBucket {
     /// A full bucket.
     pub fn new(limit: RateLimit) -> Self {
-        TokenBucket { limit, state: Mutex::new((limit.burst, Instant::now())) }
+        TokenBucket {
+            limit,
+            state: Mutex::new((limit.burst, Instant::now())),
+        }
     }
 
     /// Take one token, or say how long to wait before one is there.
     pub fn try_take(&self, now: Instant) -> Result<(), Duration> {
         let mut state = self.state.lock().expect("bucket lock");
         let (tokens, last) = *state;
-        let refilled =
-            (tokens + now.saturating_duration_since(last).as_secs_f64() * self.limit.per_second)
-                .min(self.limit.burst);
+        let refilled = (tokens
+            + now.saturating_duration_since(last).as_secs_f64() * self.limit.per_second)
+            .min(self.limit.burst);
         if refilled >= 1.0 {
             *state = (refilled - 1.0, now);
             Ok(())
         } else {
             *state = (refilled, now);
             let missing = 1.0 - refilled;
-            Err(Duration::from_secs_f64(missing / self.limit.per_second.max(1e-9)))
+            Err(Duration::from_secs_f64(
+                missing / self.limit.per_second.max(1e-9),
+            ))
         }
     }
 
@@ -57,7 +62,10 @@ mod tests {
 
     #[test]
     fn a_bucket_allows_its_burst_then_meters_at_the_rate() {
-        let bucket = TokenBucket::new(RateLimit { burst: 3.0, per_second: 2.0 });
+        let bucket = TokenBucket::new(RateLimit {
+            burst: 3.0,
+            per_second: 2.0,
+        });
         let t0 = Instant::now();
         for _ in 0..3 {
             assert!(bucket.try_take(t0).is_ok());

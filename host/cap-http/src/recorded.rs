@@ -56,7 +56,10 @@ pub struct Recording {
 impl Recording {
     /// Recordings to answer from.
     pub fn new(exchanges: Vec<RecordedExchange>) -> Self {
-        Recording { remaining: Mutex::new(exchanges.into_iter().map(Some).collect()), sent: Mutex::default() }
+        Recording {
+            remaining: Mutex::new(exchanges.into_iter().map(Some).collect()),
+            sent: Mutex::default(),
+        }
     }
 
     /// Requests made so far.
@@ -66,7 +69,13 @@ impl Recording {
 
     /// Recorded exchanges nobody asked for.
     pub fn unused(&self) -> Vec<RecordedExchange> {
-        self.remaining.lock().expect("lock").iter().flatten().cloned().collect()
+        self.remaining
+            .lock()
+            .expect("lock")
+            .iter()
+            .flatten()
+            .cloned()
+            .collect()
     }
 
     /// Answer `req` from the recordings.
@@ -100,7 +109,15 @@ impl Recording {
             serde_json::Value::String(s) => s.into_bytes(),
             other => other.to_string().into_bytes(),
         };
-        let headers = exchange.headers.into_iter().map(|(name, value)| Header { name, value }).collect();
-        Ok(Response { status: exchange.status, headers, body })
+        let headers = exchange
+            .headers
+            .into_iter()
+            .map(|(name, value)| Header { name, value })
+            .collect();
+        Ok(Response {
+            status: exchange.status,
+            headers,
+            body,
+        })
     }
 }

@@ -78,7 +78,11 @@ pub struct RetryConfig {
 
 impl Default for RetryConfig {
     fn default() -> Self {
-        RetryConfig { max_attempts: 3, base_delay_ms: 200, max_delay_ms: 10_000 }
+        RetryConfig {
+            max_attempts: 3,
+            base_delay_ms: 200,
+            max_delay_ms: 10_000,
+        }
     }
 }
 

@@ -30,7 +30,10 @@ pub struct KvLimits {
 
 impl Default for KvLimits {
     fn default() -> Self {
-        KvLimits { quota_bytes: 64 << 20, max_value_bytes: 1 << 20 }
+        KvLimits {
+            quota_bytes: 64 << 20,
+            max_value_bytes: 1 << 20,
+        }
     }
 }
 
@@ -43,17 +46,29 @@ pub struct KvStore {
 impl KvStore {
     /// Use (or create) the `kv` trees of an open sled database.
     pub fn open(db: &sled::Db) -> sled::Result<Self> {
-        Ok(KvStore { data: db.open_tree("plugin-kv")?, usage: db.open_tree("plugin-kv-usage")? })
+        Ok(KvStore {
+            data: db.open_tree("plugin-kv")?,
+            usage: db.open_tree("plugin-kv-usage")?,
+        })
     }
 
     /// Bytes used by a namespace.
     pub fn usage(&self, namespace: &Namespace) -> u64 {
-        self.usage.get(&namespace.0).ok().flatten().map(|v| decode_u64(&v)).unwrap_or(0)
+        self.usage
+            .get(&namespace.0)
+            .ok()
+            .flatten()
+            .map(|v| decode_u64(&v))
+            .unwrap_or(0)
     }
 
     /// Raw read for tests and admin tools: the value of `key` in `namespace`.
     pub fn raw_get(&self, namespace: &Namespace, key: &str) -> Option<Vec<u8>> {
-        self.data.get(namespace.key(key)).ok().flatten().map(|v| v.to_vec())
+        self.data
+            .get(namespace.key(key))
+            .ok()
+            .flatten()
+            .map(|v| v.to_vec())
     }
 }
 
@@ -94,7 +109,11 @@ pub struct KvCtx {
 impl KvCtx {
     /// A context for `namespace`.
     pub fn new(store: Arc<KvStore>, namespace: Namespace, limits: KvLimits) -> Self {
-        KvCtx { store, namespace, limits }
+        KvCtx {
+            store,
+            namespace,
+            limits,
+        }
     }
 
     fn check_key(key: &str) -> Result<(), Error> {
@@ -116,24 +135,24 @@ impl KvCtx {
         new: Option<&[u8]>,
     ) -> Result<bool, Error> {
         Self::check_key(key)?;
-        if let Some(value) = new {
-            if value.len() as u64 > self.limits.max_value_bytes {
-                return Err(Error::TooLarge(format!(
-                    "value of {} bytes; the limit is {} bytes",
-                    value.len(),
-                    self.limits.max_value_bytes
-                )));
-            }
+        if let Some(value) = new
+            && value.len() as u64 > self.limits.max_value_bytes
+        {
+            return Err(Error::TooLarge(format!(
+                "value of {} bytes; the limit is {} bytes",
+                value.len(),
+                self.limits.max_value_bytes
+            )));
         }
         let full = self.namespace.key(key);
         let quota = self.limits.quota_bytes;
         let ns = &self.namespace.0;
         let result = (&self.store.data, &self.store.usage).transaction(|(data, usage)| {
             let current = data.get(&full)?;
-            if let Some(expected) = expected {
-                if current.as_deref() != expected {
-                    return Ok(false);
-                }
+            if let Some(expected) = expected
+                && current.as_deref() != expected
+            {
+                return Ok(false);
             }
             let used = usage.get(&ns[..])?.map(|v| decode_u64(&v)).unwrap_or(0);
             let old = current.map(|v| (key.len() + v.len()) as u64).unwrap_or(0);
@@ -238,7 +257,10 @@ mod tests {
         let (_d, s) = store();
         let mut a = ctx(&s, "acme", KvLimits::default());
         a.set("sku:1".into(), b"42".to_vec()).unwrap().unwrap();
-        assert_eq!(a.get("sku:1".into()).unwrap().unwrap(), Some(b"42".to_vec()));
+        assert_eq!(
+            a.get("sku:1".into()).unwrap().unwrap(),
+            Some(b"42".to_vec())
+        );
         a.delete("sku:1".into()).unwrap().unwrap();
         assert_eq!(a.get("sku:1".into()).unwrap().unwrap(), None);
         assert_eq!(s.usage(&Namespace::new("acme", "mapping")), 0);
@@ -247,41 +269,81 @@ mod tests {
     #[test]
     fn another_tenant_cannot_see_or_list_the_keys() {
         let (_d, s) = store();
-        ctx(&s, "acme", KvLimits::default()).set("token".into(), b"secret".to_vec()).unwrap().unwrap();
+        ctx(&s, "acme", KvLimits::default())
+            .set("token".into(), b"secret".to_vec())
+            .unwrap()
+            .unwrap();
         let mut other = ctx(&s, "globex", KvLimits::default());
         assert_eq!(other.get("token".into()).unwrap().unwrap(), None);
         let page = other.list_keys(String::new(), None, 1000).unwrap().unwrap();
         assert!(page.keys.is_empty());
         // Crafted names cannot escape: namespaces are length-prefixed, not separator-joined.
-        let tricky = KvCtx::new(s.clone(), Namespace::new("acme\0\u{8}mapping", ""), KvLimits::default());
-        assert_eq!(tricky.store.data.get(tricky.namespace.key("token")).unwrap(), None);
+        let tricky = KvCtx::new(
+            s.clone(),
+            Namespace::new("acme\0\u{8}mapping", ""),
+            KvLimits::default(),
+        );
+        assert_eq!(
+            tricky
+                .store
+                .data
+                .get(tricky.namespace.key("token"))
+                .unwrap(),
+            None
+        );
     }
 
     #[test]
     fn compare_and_swap_only_swaps_on_the_expected_value() {
         let (_d, s) = store();
         let mut c = ctx(&s, "acme", KvLimits::default());
-        assert!(c.compare_and_swap("n".into(), None, Some(b"1".to_vec())).unwrap().unwrap());
-        assert!(!c.compare_and_swap("n".into(), None, Some(b"2".to_vec())).unwrap().unwrap());
-        assert!(c.compare_and_swap("n".into(), Some(b"1".to_vec()), Some(b"2".to_vec())).unwrap().unwrap());
+        assert!(
+            c.compare_and_swap("n".into(), None, Some(b"1".to_vec()))
+                .unwrap()
+                .unwrap()
+        );
+        assert!(
+            !c.compare_and_swap("n".into(), None, Some(b"2".to_vec()))
+                .unwrap()
+                .unwrap()
+        );
+        assert!(
+            c.compare_and_swap("n".into(), Some(b"1".to_vec()), Some(b"2".to_vec()))
+                .unwrap()
+                .unwrap()
+        );
         assert_eq!(c.get("n".into()).unwrap().unwrap(), Some(b"2".to_vec()));
-        assert!(c.compare_and_swap("n".into(), Some(b"2".to_vec()), None).unwrap().unwrap());
+        assert!(
+            c.compare_and_swap("n".into(), Some(b"2".to_vec()), None)
+                .unwrap()
+                .unwrap()
+        );
         assert_eq!(c.get("n".into()).unwrap().unwrap(), None);
     }
 
     #[test]
     fn the_quota_refuses_growth_but_allows_shrinking() {
         let (_d, s) = store();
-        let limits = KvLimits { quota_bytes: 100, max_value_bytes: 80 };
+        let limits = KvLimits {
+            quota_bytes: 100,
+            max_value_bytes: 80,
+        };
         let mut c = ctx(&s, "acme", limits);
         c.set("a".into(), vec![0; 60]).unwrap().unwrap();
         let err = c.set("b".into(), vec![0; 60]).unwrap().unwrap_err();
         assert!(matches!(err, Error::QuotaExceeded(_)), "{err:?}");
-        assert_eq!(c.get("b".into()).unwrap().unwrap(), None, "nothing written on refusal");
+        assert_eq!(
+            c.get("b".into()).unwrap().unwrap(),
+            None,
+            "nothing written on refusal"
+        );
         c.set("a".into(), vec![0; 10]).unwrap().unwrap();
         c.set("b".into(), vec![0; 60]).unwrap().unwrap();
         assert_eq!(s.usage(&Namespace::new("acme", "mapping")), 11 + 61);
-        assert!(matches!(c.set("c".into(), vec![0; 81]).unwrap().unwrap_err(), Error::TooLarge(_)));
+        assert!(matches!(
+            c.set("c".into(), vec![0; 81]).unwrap().unwrap_err(),
+            Error::TooLarge(_)
+        ));
     }
 
     #[test]
@@ -289,7 +351,9 @@ mod tests {
         let (_d, s) = store();
         let mut c = ctx(&s, "acme", KvLimits::default());
         for i in 0..25 {
-            c.set(format!("sku:{i:03}"), b"x".to_vec()).unwrap().unwrap();
+            c.set(format!("sku:{i:03}"), b"x".to_vec())
+                .unwrap()
+                .unwrap();
         }
         c.set("other".into(), b"x".to_vec()).unwrap().unwrap();
         let mut seen = Vec::new();
@@ -313,8 +377,17 @@ mod tests {
     fn bad_keys_are_refused() {
         let (_d, s) = store();
         let mut c = ctx(&s, "acme", KvLimits::default());
-        assert!(matches!(c.get(String::new()).unwrap().unwrap_err(), Error::InvalidKey(_)));
-        assert!(matches!(c.set("a\0b".into(), vec![]).unwrap().unwrap_err(), Error::InvalidKey(_)));
-        assert!(matches!(c.get("k".repeat(513)).unwrap().unwrap_err(), Error::InvalidKey(_)));
+        assert!(matches!(
+            c.get(String::new()).unwrap().unwrap_err(),
+            Error::InvalidKey(_)
+        ));
+        assert!(matches!(
+            c.set("a\0b".into(), vec![]).unwrap().unwrap_err(),
+            Error::InvalidKey(_)
+        ));
+        assert!(matches!(
+            c.get("k".repeat(513)).unwrap().unwrap_err(),
+            Error::InvalidKey(_)
+        ));
     }
 }

@@ -28,7 +28,13 @@ pub struct LogCtx {
 impl LogCtx {
     /// A context for one call of `plugin@version` in `tenant`.
     pub fn new(tenant: Arc<str>, plugin: Arc<str>, version: Arc<str>) -> Self {
-        LogCtx { tenant, plugin, version, written: 0, dropped: 0 }
+        LogCtx {
+            tenant,
+            plugin,
+            version,
+            written: 0,
+            dropped: 0,
+        }
     }
 
     /// Messages dropped in this call because of the per-call cap.
@@ -75,11 +81,17 @@ impl Host for LogCtx {
         let msg = sanitize(&message);
         let (tenant, plugin, version) = (&*self.tenant, &*self.plugin, &*self.version);
         match level {
-            Level::Trace => tracing::trace!(target: "weft::plugin", tenant, plugin, version, "{msg}"),
-            Level::Debug => tracing::debug!(target: "weft::plugin", tenant, plugin, version, "{msg}"),
+            Level::Trace => {
+                tracing::trace!(target: "weft::plugin", tenant, plugin, version, "{msg}")
+            }
+            Level::Debug => {
+                tracing::debug!(target: "weft::plugin", tenant, plugin, version, "{msg}")
+            }
             Level::Info => tracing::info!(target: "weft::plugin", tenant, plugin, version, "{msg}"),
             Level::Warn => tracing::warn!(target: "weft::plugin", tenant, plugin, version, "{msg}"),
-            Level::Error => tracing::error!(target: "weft::plugin", tenant, plugin, version, "{msg}"),
+            Level::Error => {
+                tracing::error!(target: "weft::plugin", tenant, plugin, version, "{msg}")
+            }
         }
         Ok(())
     }
@@ -122,11 +134,19 @@ mod tests {
     #[test]
     fn a_guest_message_is_tagged_with_tenant_plugin_and_version() {
         let out = captured(|| {
-            ctx().log(Level::Warn, "sku ABC has no location".into()).unwrap();
+            ctx()
+                .log(Level::Warn, "sku ABC has no location".into())
+                .unwrap();
         });
         assert!(out.contains("WARN"), "{out}");
-        assert!(out.contains("tenant=\"acme\"") || out.contains("tenant=acme"), "{out}");
-        assert!(out.contains("plugin=\"safety-stock\"") || out.contains("plugin=safety-stock"), "{out}");
+        assert!(
+            out.contains("tenant=\"acme\"") || out.contains("tenant=acme"),
+            "{out}"
+        );
+        assert!(
+            out.contains("plugin=\"safety-stock\"") || out.contains("plugin=safety-stock"),
+            "{out}"
+        );
         assert!(out.contains("1.0.0"), "{out}");
         assert!(out.contains("sku ABC has no location"), "{out}");
     }

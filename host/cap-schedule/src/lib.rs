@@ -86,7 +86,10 @@ fn due_key(due_ms: u64, name_key: &[u8]) -> Vec<u8> {
 impl Timers {
     /// Use (or create) the timer trees of an open sled database.
     pub fn open(db: &sled::Db) -> sled::Result<Self> {
-        Ok(Timers { by_due: db.open_tree("timers-by-due")?, by_name: db.open_tree("timers-by-name")? })
+        Ok(Timers {
+            by_due: db.open_tree("timers-by-due")?,
+            by_name: db.open_tree("timers-by-name")?,
+        })
     }
 
     /// Set (or replace) a timer.
@@ -110,11 +113,18 @@ impl Timers {
     }
 
     /// Cancel a timer; true when one was pending.
-    pub fn cancel(&self, tenant: &str, deployment: &str, name: &str) -> Result<bool, TimerStoreError> {
+    pub fn cancel(
+        &self,
+        tenant: &str,
+        deployment: &str,
+        name: &str,
+    ) -> Result<bool, TimerStoreError> {
         let nk = name_key(tenant, deployment, name);
         let removed = (&self.by_due, &self.by_name)
             .transaction(|(by_due, by_name)| {
-                let Some(dk) = by_name.remove(&nk[..])? else { return Ok(false) };
+                let Some(dk) = by_name.remove(&nk[..])? else {
+                    return Ok(false);
+                };
                 by_due.remove(dk)?;
                 Ok::<_, sled::transaction::ConflictableTransactionError<()>>(true)
             })
@@ -131,10 +141,11 @@ impl Timers {
         let mut out = Vec::new();
         for row in self.by_due.range(..&end[..]).take(limit) {
             let (k, v) = row?;
-            let timer: Timer = serde_json::from_slice(&v).map_err(|e| TimerStoreError::Corrupt {
-                key: hex_of(&k),
-                detail: e.to_string(),
-            })?;
+            let timer: Timer =
+                serde_json::from_slice(&v).map_err(|e| TimerStoreError::Corrupt {
+                    key: hex_of(&k),
+                    detail: e.to_string(),
+                })?;
             if timer.v != FORMAT_VERSION {
                 return Err(TimerStoreError::Corrupt {
                     key: hex_of(&k),
@@ -195,7 +206,12 @@ pub struct ScheduleCtx {
 impl ScheduleCtx {
     /// A context for `deployment` of `tenant`.
     pub fn new(timers: Arc<Timers>, tenant: Arc<str>, deployment: Arc<str>, now: Clock) -> Self {
-        ScheduleCtx { timers, tenant, deployment, now }
+        ScheduleCtx {
+            timers,
+            tenant,
+            deployment,
+            now,
+        }
     }
 }
 
@@ -207,7 +223,9 @@ impl Host for ScheduleCtx {
         payload: Vec<u8>,
     ) -> wasmtime::Result<Result<String, Error>> {
         if delay_ms > MAX_DELAY_MS {
-            return Ok(Err(Error::Invalid(format!("delay of {delay_ms} ms exceeds 30 days"))));
+            return Ok(Err(Error::Invalid(format!(
+                "delay of {delay_ms} ms exceeds 30 days"
+            ))));
         }
         if payload.len() > MAX_PAYLOAD_BYTES {
             return Ok(Err(Error::Invalid(format!(
@@ -226,7 +244,11 @@ impl Host for ScheduleCtx {
             due_ms: (self.now)().saturating_add(delay_ms),
             payload,
         };
-        Ok(self.timers.set(&timer).map(|()| timer.id()).map_err(|e| Error::Storage(e.to_string())))
+        Ok(self
+            .timers
+            .set(&timer)
+            .map(|()| timer.id())
+            .map_err(|e| Error::Storage(e.to_string())))
     }
 
     fn cancel_timer(&mut self, name: String) -> wasmtime::Result<Result<bool, Error>> {
@@ -253,8 +275,12 @@ mod tests {
         {
             let db = sled::open(dir.path()).unwrap();
             let timers = Arc::new(Timers::open(&db).unwrap());
-            let mut ctx = ScheduleCtx::new(timers, "acme".into(), "shopify".into(), clock(now.clone()));
-            let id = ctx.set_timer("resync".into(), 500, b"page-3".to_vec()).unwrap().unwrap();
+            let mut ctx =
+                ScheduleCtx::new(timers, "acme".into(), "shopify".into(), clock(now.clone()));
+            let id = ctx
+                .set_timer("resync".into(), 500, b"page-3".to_vec())
+                .unwrap()
+                .unwrap();
             assert_eq!(id, "acme/shopify/resync");
             db.flush().unwrap();
         }
@@ -309,9 +335,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::open(dir.path()).unwrap();
         let timers = Arc::new(Timers::open(&db).unwrap());
-        let mut ctx =
-            ScheduleCtx::new(timers, "a".into(), "d".into(), clock(Arc::new(AtomicU64::new(0))));
-        assert!(ctx.set_timer("t".into(), MAX_DELAY_MS + 1, vec![]).unwrap().is_err());
-        assert!(ctx.set_timer("t".into(), 1, vec![0; MAX_PAYLOAD_BYTES + 1]).unwrap().is_err());
+        let mut ctx = ScheduleCtx::new(
+            timers,
+            "a".into(),
+            "d".into(),
+            clock(Arc::new(AtomicU64::new(0))),
+        );
+        assert!(
+            ctx.set_timer("t".into(), MAX_DELAY_MS + 1, vec![])
+                .unwrap()
+                .is_err()
+        );
+        assert!(
+            ctx.set_timer("t".into(), 1, vec![0; MAX_PAYLOAD_BYTES + 1])
+                .unwrap()
+                .is_err()
+        );
     }
 }

@@ -27,7 +27,9 @@ pub struct SecretStore {
 impl std::fmt::Debug for SecretStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print values.
-        f.debug_struct("SecretStore").field("names", &self.values.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("SecretStore")
+            .field("names", &self.values.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -75,7 +77,11 @@ pub struct SecretsCtx {
 impl SecretsCtx {
     /// A context allowing the names in `granted`.
     pub fn new(store: Arc<SecretStore>, granted: Arc<[String]>) -> Self {
-        SecretsCtx { store, granted, denials: Vec::new() }
+        SecretsCtx {
+            store,
+            granted,
+            denials: Vec::new(),
+        }
     }
 
     /// Refusals recorded in this call.
@@ -162,7 +168,10 @@ mod tests {
         let mut store = SecretStore::new();
         store.insert("shopify-webhook", b"hush".to_vec());
         store.insert("other-tenant", b"theirs".to_vec());
-        SecretsCtx::new(Arc::new(store), granted.iter().map(|s| s.to_string()).collect())
+        SecretsCtx::new(
+            Arc::new(store),
+            granted.iter().map(|s| s.to_string()).collect(),
+        )
     }
 
     #[test]
@@ -170,9 +179,20 @@ mod tests {
         let mut c = ctx(&["shopify-webhook"]);
         let body = b"{\"id\":1}".to_vec();
         for enc in [Encoding::Base64, Encoding::Hex] {
-            let sig = c.sign("shopify-webhook".into(), body.clone(), enc).unwrap().unwrap();
-            assert!(c.verify("shopify-webhook".into(), body.clone(), sig.clone(), enc).unwrap().unwrap());
-            assert!(!c.verify("shopify-webhook".into(), b"tampered".to_vec(), sig, enc).unwrap().unwrap());
+            let sig = c
+                .sign("shopify-webhook".into(), body.clone(), enc)
+                .unwrap()
+                .unwrap();
+            assert!(
+                c.verify("shopify-webhook".into(), body.clone(), sig.clone(), enc)
+                    .unwrap()
+                    .unwrap()
+            );
+            assert!(
+                !c.verify("shopify-webhook".into(), b"tampered".to_vec(), sig, enc)
+                    .unwrap()
+                    .unwrap()
+            );
         }
         // Known answer: HMAC-SHA256("hush", "{\"id\":1}") computed independently.
         let expected = {
@@ -180,15 +200,26 @@ mod tests {
             mac.update(&body);
             hex::encode(mac.finalize().into_bytes())
         };
-        assert_eq!(c.sign("shopify-webhook".into(), body, Encoding::Hex).unwrap().unwrap(), expected);
+        assert_eq!(
+            c.sign("shopify-webhook".into(), body, Encoding::Hex)
+                .unwrap()
+                .unwrap(),
+            expected
+        );
         assert!(c.take_denials().is_empty());
     }
 
     #[test]
     fn a_secret_not_granted_is_denied_and_recorded() {
         let mut c = ctx(&["shopify-webhook"]);
-        let err = c.sign("other-tenant".into(), b"x".to_vec(), Encoding::Hex).unwrap().unwrap_err();
-        assert!(matches!(err, Error::Denied(ref m) if m.contains("not granted")), "{err:?}");
+        let err = c
+            .sign("other-tenant".into(), b"x".to_vec(), Encoding::Hex)
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Denied(ref m) if m.contains("not granted")),
+            "{err:?}"
+        );
         let denials = c.take_denials();
         assert_eq!(denials.len(), 1);
         assert_eq!(denials[0].target, "secret 'other-tenant'");
@@ -198,7 +229,12 @@ mod tests {
     fn a_malformed_signature_is_an_error_not_a_false() {
         let mut c = ctx(&["shopify-webhook"]);
         let err = c
-            .verify("shopify-webhook".into(), b"x".to_vec(), "not hex!".into(), Encoding::Hex)
+            .verify(
+                "shopify-webhook".into(),
+                b"x".to_vec(),
+                "not hex!".into(),
+                Encoding::Hex,
+            )
             .unwrap()
             .unwrap_err();
         assert!(matches!(err, Error::Malformed(_)));

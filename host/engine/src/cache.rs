@@ -66,7 +66,10 @@ impl ComponentCache {
         if let Some(found) = self.loaded.lock().expect("cache lock").get(&hash) {
             return Ok((found.clone(), CacheOutcome::Memory, hash));
         }
-        let path = self.dir.as_ref().map(|d| d.join(format!("{hash}-{}.cwasm", self.engine_tag)));
+        let path = self
+            .dir
+            .as_ref()
+            .map(|d| d.join(format!("{hash}-{}.cwasm", self.engine_tag)));
         if let Some(path) = path.as_ref().filter(|p| p.exists()) {
             // SAFETY: the file was written by `Component::serialize` of an engine with the same
             // compatibility hash (it is in the file name) into a directory only the host writes.
@@ -81,17 +84,20 @@ impl ComponentCache {
             }
         }
         let component = Component::new(engine, bytes).map_err(|e| format!("{e:#}"))?;
-        if let Some(path) = path {
-            if let Err(e) = write_atomically(&path, &component) {
-                tracing::warn!(path = %path.display(), error = %e, "could not write the component cache");
-            }
+        if let Some(path) = path
+            && let Err(e) = write_atomically(&path, &component)
+        {
+            tracing::warn!(path = %path.display(), error = %e, "could not write the component cache");
         }
         self.remember(&hash, &component);
         Ok((component, CacheOutcome::Compiled, hash))
     }
 
     fn remember(&self, hash: &str, component: &Component) {
-        self.loaded.lock().expect("cache lock").insert(hash.to_string(), component.clone());
+        self.loaded
+            .lock()
+            .expect("cache lock")
+            .insert(hash.to_string(), component.clone());
     }
 }
 

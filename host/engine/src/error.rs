@@ -36,7 +36,10 @@ impl std::fmt::Display for LimitKind {
                 f,
                 "fuel budget of {budget} exhausted; raise `limits.fuel` or give the plugin smaller batches"
             ),
-            LimitKind::Memory { limit_bytes, requested_bytes } => write!(
+            LimitKind::Memory {
+                limit_bytes,
+                requested_bytes,
+            } => write!(
                 f,
                 "memory limit of {limit_bytes} bytes exceeded (asked for {requested_bytes}); raise `limits.memory-mib` or fix the plugin's allocation"
             ),
@@ -69,7 +72,9 @@ impl std::fmt::Display for Denial {
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
     /// The bytes are not a valid component, or compiling it failed.
-    #[error("plugin {plugin} could not be compiled: {detail}; build it with `cargo build --target wasm32-wasip2`")]
+    #[error(
+        "plugin {plugin} could not be compiled: {detail}; build it with `cargo build --target wasm32-wasip2`"
+    )]
     Compile {
         /// The plugin.
         plugin: PluginId,
@@ -103,7 +108,9 @@ pub enum PluginError {
         limit: LimitKind,
     },
     /// The guest panicked.
-    #[error("plugin {plugin} panicked during {call}: {message}; this is a bug in the plugin, report it to its author")]
+    #[error(
+        "plugin {plugin} panicked during {call}: {message}; this is a bug in the plugin, report it to its author"
+    )]
     Panicked {
         /// The plugin.
         plugin: PluginId,
@@ -113,7 +120,9 @@ pub enum PluginError {
         message: String,
     },
     /// The guest trapped for another reason (unreachable, out-of-bounds access, stack overflow).
-    #[error("plugin {plugin} trapped during {call}: {detail}; this is a bug in the plugin, report it to its author")]
+    #[error(
+        "plugin {plugin} trapped during {call}: {detail}; this is a bug in the plugin, report it to its author"
+    )]
     Trapped {
         /// The plugin.
         plugin: PluginId,

@@ -71,7 +71,12 @@ fn base_config() -> Config {
 fn build_engine(cfg: &EngineConfig) -> Result<(Engine, Allocator), String> {
     if !cfg.pooling {
         let engine = Engine::new(&base_config()).map_err(|e| e.to_string())?;
-        return Ok((engine, Allocator::OnDemand { reason: "pooling disabled by config".into() }));
+        return Ok((
+            engine,
+            Allocator::OnDemand {
+                reason: "pooling disabled by config".into(),
+            },
+        ));
     }
     let mut pool = PoolingAllocationConfig::default();
     let n = cfg.pool_instances.max(1);
@@ -118,7 +123,14 @@ impl<C: CallCaps> Host<C> {
         let cache = ComponentCache::new(&engine, config.cache_dir.clone())
             .map_err(|e| format!("creating the component cache: {e}"))?;
         let ticker = crate::epoch::EpochTicker::start(&engine, config.epoch_tick);
-        Ok(Host { engine, linker, cache, allocator, epoch_tick: config.epoch_tick, _ticker: ticker })
+        Ok(Host {
+            engine,
+            linker,
+            cache,
+            allocator,
+            epoch_tick: config.epoch_tick,
+            _ticker: ticker,
+        })
     }
 
     /// The wasmtime engine.
@@ -143,17 +155,27 @@ impl<C: CallCaps> Host<C> {
 
     /// Compile (or load from cache), validate and pre-link a plugin. Nothing of the plugin runs.
     pub fn load(&self, id: PluginId, bytes: &[u8]) -> Result<Plugin<C>, PluginError> {
-        let (component, cache, hash) = self
-            .cache
-            .get_or_compile(&self.engine, bytes)
-            .map_err(|detail| PluginError::Compile { plugin: id.clone(), detail })?;
+        let (component, cache, hash) =
+            self.cache
+                .get_or_compile(&self.engine, bytes)
+                .map_err(|detail| PluginError::Compile {
+                    plugin: id.clone(),
+                    detail,
+                })?;
         let inspection = validate::inspect(&self.engine, &component);
         let Some(world) = inspection.world else {
-            return Err(PluginError::Refused { plugin: id, reasons: inspection.refusals });
+            return Err(PluginError::Refused {
+                plugin: id,
+                reasons: inspection.refusals,
+            });
         };
-        let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
-            PluginError::Refused { plugin: id.clone(), reasons: vec![format!("{e:#}")] }
-        })?;
+        let instance_pre =
+            self.linker
+                .instantiate_pre(&component)
+                .map_err(|e| PluginError::Refused {
+                    plugin: id.clone(),
+                    reasons: vec![format!("{e:#}")],
+                })?;
         let pre = match world {
             World::Transform => Pre::Transform(
                 weft_world::transform::TransformPre::new(instance_pre)
@@ -164,7 +186,13 @@ impl<C: CallCaps> Host<C> {
                     .map_err(|e| refused_shape(&id, &component, &self.engine, e))?,
             ),
         };
-        Ok(Plugin { id, world, content_hash: hash, cache, pre: Arc::new(pre) })
+        Ok(Plugin {
+            id,
+            world,
+            content_hash: hash,
+            cache,
+            pre: Arc::new(pre),
+        })
     }
 }
 

@@ -14,7 +14,10 @@ pub struct PluginId {
 impl PluginId {
     /// A plugin id.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
-        PluginId { name: name.into(), version: version.into() }
+        PluginId {
+            name: name.into(),
+            version: version.into(),
+        }
     }
 }
 
@@ -36,7 +39,10 @@ pub struct DeploymentKey {
 impl DeploymentKey {
     /// A deployment key.
     pub fn new(tenant: impl Into<String>, deployment: impl Into<String>) -> Self {
-        DeploymentKey { tenant: tenant.into(), deployment: deployment.into() }
+        DeploymentKey {
+            tenant: tenant.into(),
+            deployment: deployment.into(),
+        }
     }
 }
 

@@ -22,6 +22,7 @@ mod plugin;
 mod registry;
 mod state;
 pub mod validate;
+mod warm;
 
 pub use cache::{CacheOutcome, content_hash};
 pub use error::{Denial, LimitKind, PluginError};
@@ -35,5 +36,6 @@ pub use plugin::{
 pub use registry::{Registry, RegistryError};
 pub use state::{CallCaps, CallState, STDERR_CAP};
 pub use validate::World;
-pub use weft_world as world;
+pub use warm::WarmTransform;
 pub use wasmtime;
+pub use weft_world as world;

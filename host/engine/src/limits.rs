@@ -26,7 +26,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { fuel: 2_000_000_000, memory_mib: 128, deadline_ms: 10_000 }
+        Limits {
+            fuel: 2_000_000_000,
+            memory_mib: 128,
+            deadline_ms: 10_000,
+        }
     }
 }
 
@@ -50,7 +54,11 @@ pub struct MemoryLimiter {
 impl MemoryLimiter {
     /// A limiter allowing `limit` bytes per memory.
     pub fn new(limit: usize) -> Self {
-        MemoryLimiter { limit, peak: 0, refused: None }
+        MemoryLimiter {
+            limit,
+            peak: 0,
+            refused: None,
+        }
     }
 }
 

@@ -18,8 +18,8 @@ use weft_world::transform::exports::weft::connector::transform_api::Outcome;
 use weft_world::types::Entity;
 
 use crate::cache::CacheOutcome;
-use crate::host::Host;
 use crate::error::LimitKind;
+use crate::host::Host;
 use crate::limits::Limits;
 use crate::state::{CallCaps, CallState};
 use crate::validate::World;
@@ -147,7 +147,9 @@ impl ConnectorCall {
             ConnectorCall::Lookup { stream, keys } => {
                 format!("connector.lookup({stream}, {} keys)", keys.len())
             }
-            ConnectorCall::HandleWebhook { topic, .. } => format!("connector.handle-webhook({topic})"),
+            ConnectorCall::HandleWebhook { topic, .. } => {
+                format!("connector.handle-webhook({topic})")
+            }
             ConnectorCall::OnTimer { name, .. } => format!("connector.on-timer({name})"),
         }
     }
@@ -174,16 +176,26 @@ pub enum ConnectorReply {
 /// What the transform returned: one outcome per record, or an unusable config.
 pub type TransformReply = Result<Vec<Outcome>, String>;
 
+/// Fuel between cooperative yields of a running guest (about 1 ms of tight-loop work).
+const YIELD_FUEL: u64 = 10_000_000;
+
 enum Stage {
     Instantiate(wasmtime::Error),
     Call(wasmtime::Error),
 }
 
 impl<C: CallCaps> Host<C> {
-    fn new_store(&self, caps: C, limits: &Limits) -> Result<Store<CallState<C>>, wasmtime::Error> {
+    pub(crate) fn new_store(
+        &self,
+        caps: C,
+        limits: &Limits,
+    ) -> Result<Store<CallState<C>>, wasmtime::Error> {
         let mut store = Store::new(self.engine(), CallState::new(caps, limits.memory_bytes()));
         store.limiter(|state| &mut state.limiter);
         store.set_fuel(limits.fuel)?;
+        // Yield to the executor every ~1 ms of guest work so a long call never starves other
+        // tasks (timers, I/O) on the same worker thread.
+        store.fuel_async_yield_interval(Some(YIELD_FUEL))?;
         let tick_ms = self.epoch_tick().as_millis().max(1) as u64;
         store.set_epoch_deadline(limits.deadline_ms.div_ceil(tick_ms).max(1));
         store.epoch_deadline_trap();
@@ -201,12 +213,24 @@ impl<C: CallCaps> Host<C> {
         let Pre::Transform(pre) = &*plugin.pre else {
             return Err(wrong_world(plugin, World::Transform));
         };
-        let label = format!("transform.map({} records)", batch.len());
-        let mut store = self.new_store(caps, limits).map_err(|e| host_error(plugin, e))?;
+        let label = format!("transform.map-batch({} records)", batch.len());
+        // Calls that finish without waiting still count against tokio's cooperative budget, so
+        // a task calling plugins in a loop cannot monopolise a worker thread.
+        tokio::task::consume_budget().await;
+        let mut store = self
+            .new_store(caps, limits)
+            .map_err(|e| host_error(plugin, e))?;
         let started = Instant::now();
         let work = async {
-            let bindings = pre.instantiate_async(&mut store).await.map_err(Stage::Instantiate)?;
-            bindings.weft_connector_transform_api().call_map_batch(&mut store, batch).await.map_err(Stage::Call)
+            let bindings = pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(Stage::Instantiate)?;
+            bindings
+                .weft_connector_transform_api()
+                .call_map_batch(&mut store, batch)
+                .await
+                .map_err(Stage::Call)
         };
         let outcome = tokio::time::timeout(self.grace_deadline(limits), work).await;
         self.finish(plugin, store, limits, label, started, outcome)
@@ -224,30 +248,48 @@ impl<C: CallCaps> Host<C> {
             return Err(wrong_world(plugin, World::Connector));
         };
         let label = call.label();
-        let mut store = self.new_store(caps, limits).map_err(|e| host_error(plugin, e))?;
+        tokio::task::consume_budget().await;
+        let mut store = self
+            .new_store(caps, limits)
+            .map_err(|e| host_error(plugin, e))?;
         let started = Instant::now();
         let work = async {
-            let bindings = pre.instantiate_async(&mut store).await.map_err(Stage::Instantiate)?;
+            let bindings = pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(Stage::Instantiate)?;
             let c = bindings.weft_connector_connector_api();
             let s = &mut store;
             let reply = match call {
                 ConnectorCall::Describe => c.call_describe(s).await.map(ConnectorReply::Described),
-                ConnectorCall::ReadPage { stream, cursor, limit } => {
-                    c.call_read_page(s, stream, cursor.as_deref(), *limit).await.map(ConnectorReply::Page)
-                }
-                ConnectorCall::WriteBatch { stream, items } => {
-                    c.call_write_batch(s, stream, items).await.map(ConnectorReply::Written)
-                }
-                ConnectorCall::Lookup { stream, keys } => {
-                    c.call_lookup_records(s, stream, keys).await.map(ConnectorReply::Found)
-                }
-                ConnectorCall::HandleWebhook { topic, headers, body } => c
+                ConnectorCall::ReadPage {
+                    stream,
+                    cursor,
+                    limit,
+                } => c
+                    .call_read_page(s, stream, cursor.as_deref(), *limit)
+                    .await
+                    .map(ConnectorReply::Page),
+                ConnectorCall::WriteBatch { stream, items } => c
+                    .call_write_batch(s, stream, items)
+                    .await
+                    .map(ConnectorReply::Written),
+                ConnectorCall::Lookup { stream, keys } => c
+                    .call_lookup_records(s, stream, keys)
+                    .await
+                    .map(ConnectorReply::Found),
+                ConnectorCall::HandleWebhook {
+                    topic,
+                    headers,
+                    body,
+                } => c
                     .call_handle_webhook(s, topic, headers, body.as_bytes())
                     .await
                     .map(ConnectorReply::Events),
-                ConnectorCall::OnTimer { name, payload } => {
-                    c.call_on_timer(s, name, payload).await.map(ConnectorReply::TimerHandled)
-                }
+                ConnectorCall::OnTimer { name, payload } => c
+                    .call_on_timer(s, name, payload)
+                    .await
+                    .map(ConnectorReply::TimerHandled),
             };
             reply.map_err(Stage::Call)
         };
@@ -282,42 +324,79 @@ impl<C: CallCaps> Host<C> {
         let denials = store.data_mut().caps.take_denials();
         let plugin_id = plugin.id.clone();
         if !denials.is_empty() {
-            return Err(PluginError::CapabilityDenied { plugin: plugin_id, call, denials });
+            return Err(PluginError::CapabilityDenied {
+                plugin: plugin_id,
+                call,
+                denials,
+            });
         }
-        let deadline = LimitKind::Deadline { deadline_ms: limits.deadline_ms };
+        let deadline = LimitKind::Deadline {
+            deadline_ms: limits.deadline_ms,
+        };
         let error = match outcome {
             Ok(Ok(value)) => return Ok(Called { value, report }),
             Err(_elapsed) => {
-                return Err(PluginError::LimitExceeded { plugin: plugin_id, call, limit: deadline });
+                return Err(PluginError::LimitExceeded {
+                    plugin: plugin_id,
+                    call,
+                    limit: deadline,
+                });
             }
             Ok(Err(stage)) => stage,
         };
         let state = store.data();
         if let Some(requested_bytes) = state.limiter.refused {
-            let limit =
-                LimitKind::Memory { limit_bytes: limits.memory_bytes(), requested_bytes };
-            return Err(PluginError::LimitExceeded { plugin: plugin_id, call, limit });
+            let limit = LimitKind::Memory {
+                limit_bytes: limits.memory_bytes(),
+                requested_bytes,
+            };
+            return Err(PluginError::LimitExceeded {
+                plugin: plugin_id,
+                call,
+                limit,
+            });
         }
         let e = match error {
             Stage::Instantiate(e) => {
-                return Err(PluginError::Instantiate { plugin: plugin_id, detail: format!("{e:#}") });
+                return Err(PluginError::Instantiate {
+                    plugin: plugin_id,
+                    detail: format!("{e:#}"),
+                });
             }
             Stage::Call(e) => e,
         };
         match e.downcast_ref::<wasmtime::Trap>() {
             Some(wasmtime::Trap::OutOfFuel) => {
-                let limit = LimitKind::Fuel { budget: limits.fuel };
-                return Err(PluginError::LimitExceeded { plugin: plugin_id, call, limit });
+                let limit = LimitKind::Fuel {
+                    budget: limits.fuel,
+                };
+                return Err(PluginError::LimitExceeded {
+                    plugin: plugin_id,
+                    call,
+                    limit,
+                });
             }
             Some(wasmtime::Trap::Interrupt) => {
-                return Err(PluginError::LimitExceeded { plugin: plugin_id, call, limit: deadline });
+                return Err(PluginError::LimitExceeded {
+                    plugin: plugin_id,
+                    call,
+                    limit: deadline,
+                });
             }
             _ => {}
         }
         if let Some(message) = panic_message(&state.stderr_text()) {
-            return Err(PluginError::Panicked { plugin: plugin_id, call, message });
+            return Err(PluginError::Panicked {
+                plugin: plugin_id,
+                call,
+                message,
+            });
         }
-        Err(PluginError::Trapped { plugin: plugin_id, call, detail: format!("{e:#}") })
+        Err(PluginError::Trapped {
+            plugin: plugin_id,
+            call,
+            detail: format!("{e:#}"),
+        })
     }
 }
 
@@ -351,7 +430,10 @@ fn wrong_world<C>(plugin: &Plugin<C>, wanted: World) -> PluginError {
 }
 
 fn host_error<C>(plugin: &Plugin<C>, e: wasmtime::Error) -> PluginError {
-    PluginError::Host { plugin: plugin.id.clone(), detail: format!("{e:#}") }
+    PluginError::Host {
+        plugin: plugin.id.clone(),
+        detail: format!("{e:#}"),
+    }
 }
 
 #[cfg(test)]
@@ -361,7 +443,10 @@ mod tests {
     #[test]
     fn panic_message_is_extracted_from_std_output() {
         let stderr = "\nthread '<unnamed>' panicked at src/lib.rs:12:9:\nboom: 42\nnote: run with `RUST_BACKTRACE=1`\n";
-        assert_eq!(panic_message(stderr).as_deref(), Some("src/lib.rs:12:9: boom: 42"));
+        assert_eq!(
+            panic_message(stderr).as_deref(),
+            Some("src/lib.rs:12:9: boom: 42")
+        );
         assert_eq!(panic_message("just a log line"), None);
     }
 }

@@ -37,7 +37,9 @@ pub struct Registry<C: 'static> {
 
 impl<C> Default for Registry<C> {
     fn default() -> Self {
-        Registry { slots: RwLock::new(BTreeMap::new()) }
+        Registry {
+            slots: RwLock::new(BTreeMap::new()),
+        }
     }
 }
 
@@ -63,7 +65,10 @@ impl<C> Registry<C> {
                     current: ArcSwap::new(plugin.clone()),
                     history: RwLock::new(vec![plugin]),
                 });
-                self.slots.write().expect("registry lock").insert(key.clone(), slot);
+                self.slots
+                    .write()
+                    .expect("registry lock")
+                    .insert(key.clone(), slot);
                 None
             }
         }
@@ -72,7 +77,9 @@ impl<C> Registry<C> {
     /// The version calls should use now; keep the returned Arc for the whole call.
     pub fn current(&self, key: &DeploymentKey) -> Result<Arc<Plugin<C>>, RegistryError> {
         let slots = self.slots.read().expect("registry lock");
-        let slot = slots.get(key).ok_or_else(|| RegistryError::UnknownDeployment(key.clone()))?;
+        let slot = slots
+            .get(key)
+            .ok_or_else(|| RegistryError::UnknownDeployment(key.clone()))?;
         Ok(slot.current.load_full())
     }
 
@@ -98,7 +105,9 @@ impl<C> Registry<C> {
     /// Versions of a deployment, oldest first (the last is current).
     pub fn versions(&self, key: &DeploymentKey) -> Result<Vec<PluginId>, RegistryError> {
         let slots = self.slots.read().expect("registry lock");
-        let slot = slots.get(key).ok_or_else(|| RegistryError::UnknownDeployment(key.clone()))?;
+        let slot = slots
+            .get(key)
+            .ok_or_else(|| RegistryError::UnknownDeployment(key.clone()))?;
         let history = slot.history.read().expect("history lock");
         Ok(history.iter().map(|p| p.id.clone()).collect())
     }
@@ -106,6 +115,9 @@ impl<C> Registry<C> {
     /// All deployments with their current version.
     pub fn list(&self) -> Vec<(DeploymentKey, PluginId)> {
         let slots = self.slots.read().expect("registry lock");
-        slots.iter().map(|(k, s)| (k.clone(), s.current.load().id.clone())).collect()
+        slots
+            .iter()
+            .map(|(k, s)| (k.clone(), s.current.load().id.clone()))
+            .collect()
     }
 }

@@ -52,6 +52,9 @@ impl<C> CallState<C> {
 
 impl<C: Send> WasiView for CallState<C> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }

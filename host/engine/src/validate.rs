@@ -32,9 +32,9 @@ impl World {
     /// `weft:connector` interfaces the world may import.
     pub fn capabilities(self) -> &'static [&'static str] {
         match self {
-            World::Connector => {
-                &["types", "http", "kv", "schedule", "log", "secrets", "clock", "config"]
-            }
+            World::Connector => &[
+                "types", "http", "kv", "schedule", "log", "secrets", "clock", "config",
+            ],
             World::Transform => &["types", "log", "clock", "config"],
         }
     }
@@ -92,11 +92,19 @@ fn unversioned(name: &str) -> &str {
 /// Inspect `component` against the supported worlds.
 pub fn inspect(engine: &wasmtime::Engine, component: &Component) -> Inspection {
     let ty = component.component_type();
-    let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
-    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
-    let world = [World::Connector, World::Transform]
-        .into_iter()
-        .find(|w| exports.iter().any(|e| unversioned(e) == w.export_interface()));
+    let imports: Vec<String> = ty
+        .imports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let exports: Vec<String> = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let world = [World::Connector, World::Transform].into_iter().find(|w| {
+        exports
+            .iter()
+            .any(|e| unversioned(e) == w.export_interface())
+    });
     let mut refusals = Vec::new();
     match world {
         None => refusals.push(format!(
@@ -118,16 +126,22 @@ pub fn inspect(engine: &wasmtime::Engine, component: &Component) -> Inspection {
                         world.name()
                     ));
                 }
-                if let Some(version) = import.strip_prefix("weft:connector/").and_then(|s| s.split('@').nth(1)) {
-                    if !version.starts_with("0.1.") {
-                        refusals.push(format!(
-                            "import `{import}` needs contract version {version}; this host implements {}",
-                            weft_world::PACKAGE_VERSION
-                        ));
-                    }
+                let version = import.strip_prefix("weft:connector/").and_then(|s| s.split('@').nth(1));
+                if let Some(version) = version
+                    && !version.starts_with("0.1.")
+                {
+                    refusals.push(format!(
+                        "import `{import}` needs contract version {version}; this host implements {}",
+                        weft_world::PACKAGE_VERSION
+                    ));
                 }
             }
         }
     }
-    Inspection { world: if refusals.is_empty() { world } else { None }, imports, exports, refusals }
+    Inspection {
+        world: if refusals.is_empty() { world } else { None },
+        imports,
+        exports,
+        refusals,
+    }
 }

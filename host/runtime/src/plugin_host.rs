@@ -112,17 +112,40 @@ impl PluginHost {
 
     /// Bind a tenant's named connections.
     pub fn bind_connections(&self, tenant: &str, connections: ConnectionMap) {
-        self.connections.write().expect("lock").insert(tenant.to_string(), Arc::new(connections));
+        self.connections
+            .write()
+            .expect("lock")
+            .insert(tenant.to_string(), Arc::new(connections));
     }
 
     /// Add or replace a deployment's spec (limits, grants, config).
     pub fn configure(&self, spec: DeploymentSpec) {
         let key = spec.key.clone();
-        self.specs.write().expect("lock").insert(key, Arc::new(Prepared::new(spec)));
+        self.specs
+            .write()
+            .expect("lock")
+            .insert(key, Arc::new(Prepared::new(spec)));
     }
 
     fn prepared(&self, key: &DeploymentKey) -> Result<Arc<Prepared>, RuntimeError> {
-        self.specs.read().expect("lock").get(key).cloned().ok_or_else(|| RuntimeError::NotConfigured(key.clone()))
+        self.specs
+            .read()
+            .expect("lock")
+            .get(key)
+            .cloned()
+            .ok_or_else(|| RuntimeError::NotConfigured(key.clone()))
+    }
+
+    /// The capability bundle a call of `plugin` in deployment `key` gets (benchmarks use it to
+    /// instantiate the way real calls do).
+    pub fn call_caps(
+        &self,
+        key: &DeploymentKey,
+        plugin: &PluginId,
+        http: &HttpMode,
+    ) -> Result<Caps, RuntimeError> {
+        let prepared = self.prepared(key)?;
+        Ok(self.caps(&prepared, plugin, http))
     }
 
     /// The capability bundle for one call of `prepared` with `plugin`.
@@ -130,14 +153,32 @@ impl PluginHost {
         let backend = match http {
             HttpMode::Recorded(r) => Backend::Recorded(r.clone()),
             HttpMode::Live => Backend::Live(
-                self.connections.read().expect("lock").get(&*prepared.tenant).cloned().unwrap_or_default(),
+                self.connections
+                    .read()
+                    .expect("lock")
+                    .get(&*prepared.tenant)
+                    .cloned()
+                    .unwrap_or_default(),
             ),
         };
         Caps {
-            log: LogCtx::new(prepared.tenant.clone(), plugin.name.as_str().into(), plugin.version.as_str().into()),
+            log: LogCtx::new(
+                prepared.tenant.clone(),
+                plugin.name.as_str().into(),
+                plugin.version.as_str().into(),
+            ),
             http: HttpCtx::new(backend, prepared.connections.clone()),
-            kv: KvCtx::new(self.kv.clone(), prepared.namespace.clone(), prepared.spec.kv),
-            schedule: ScheduleCtx::new(self.timers.clone(), prepared.tenant.clone(), prepared.deployment.clone(), self.clock.clone()),
+            kv: KvCtx::new(
+                self.kv.clone(),
+                prepared.namespace.clone(),
+                prepared.spec.kv,
+            ),
+            schedule: ScheduleCtx::new(
+                self.timers.clone(),
+                prepared.tenant.clone(),
+                prepared.deployment.clone(),
+                self.clock.clone(),
+            ),
             secrets: SecretsCtx::new(self.secrets.clone(), prepared.secrets.clone()),
             clock: ClockCtx(self.clock.clone()),
             config: ConfigCtx(prepared.config.clone()),
@@ -151,22 +192,47 @@ impl PluginHost {
 
     /// Validate `bytes` as `id`, smoke-call it in deployment `key`, and make it current there.
     /// Returns the version it replaced. On any failure the previous version keeps running.
-    pub async fn deploy(&self, key: &DeploymentKey, id: PluginId, bytes: &[u8]) -> Result<Option<PluginId>, RuntimeError> {
+    pub async fn deploy(
+        &self,
+        key: &DeploymentKey,
+        id: PluginId,
+        bytes: &[u8],
+    ) -> Result<Option<PluginId>, RuntimeError> {
         let prepared = self.prepared(key)?;
         let plugin = self.host.load(id.clone(), bytes)?;
-        let caps = self.caps(&prepared, &id, &HttpMode::Recorded(Arc::new(Recording::default())));
+        let caps = self.caps(
+            &prepared,
+            &id,
+            &HttpMode::Recorded(Arc::new(Recording::default())),
+        );
         let limits = prepared.spec.limits;
         let smoke = match plugin.world {
-            World::Transform => self.host.transform(&plugin, caps, &limits, &[]).await.map(|c| match c.value {
-                Ok(_) => Ok(()),
-                Err(config_error) => Err(config_error),
-            }),
-            World::Connector => self.host.connector(&plugin, caps, &limits, &ConnectorCall::Describe).await.map(|_| Ok(())),
+            World::Transform => self
+                .host
+                .transform(&plugin, caps, &limits, &[])
+                .await
+                .map(|c| match c.value {
+                    Ok(_) => Ok(()),
+                    Err(config_error) => Err(config_error),
+                }),
+            World::Connector => self
+                .host
+                .connector(&plugin, caps, &limits, &ConnectorCall::Describe)
+                .await
+                .map(|_| Ok(())),
         };
         match smoke {
             Ok(Ok(())) => Ok(self.registry.install(key, plugin)),
-            Ok(Err(detail)) => Err(RuntimeError::SmokeTest { key: key.clone(), plugin: id, detail }),
-            Err(e) => Err(RuntimeError::SmokeTest { key: key.clone(), plugin: id, detail: e.to_string() }),
+            Ok(Err(detail)) => Err(RuntimeError::SmokeTest {
+                key: key.clone(),
+                plugin: id,
+                detail,
+            }),
+            Err(e) => Err(RuntimeError::SmokeTest {
+                key: key.clone(),
+                plugin: id,
+                detail: e.to_string(),
+            }),
         }
     }
 
@@ -191,32 +257,57 @@ impl PluginHost {
     }
 
     /// Run a transform deployment on a batch.
-    pub async fn transform(&self, key: &DeploymentKey, batch: &[Entity]) -> Result<(PluginId, Called<TransformReply>), RuntimeError> {
+    pub async fn transform(
+        &self,
+        key: &DeploymentKey,
+        batch: &[Entity],
+    ) -> Result<(PluginId, Called<TransformReply>), RuntimeError> {
         let prepared = self.prepared(key)?;
         let plugin = self.registry.current(key)?;
         let caps = self.caps(&prepared, &plugin.id, &HttpMode::Live);
-        let called = self.host.transform(&plugin, caps, &prepared.spec.limits, batch).await?;
+        let called = self
+            .host
+            .transform(&plugin, caps, &prepared.spec.limits, batch)
+            .await?;
         Ok((plugin.id.clone(), called))
     }
 
     /// Call a connector deployment.
-    pub async fn connector(&self, key: &DeploymentKey, call: &ConnectorCall, http: &HttpMode) -> Result<(PluginId, Called<ConnectorReply>), RuntimeError> {
+    pub async fn connector(
+        &self,
+        key: &DeploymentKey,
+        call: &ConnectorCall,
+        http: &HttpMode,
+    ) -> Result<(PluginId, Called<ConnectorReply>), RuntimeError> {
         let prepared = self.prepared(key)?;
         let plugin = self.registry.current(key)?;
         let caps = self.caps(&prepared, &plugin.id, http);
-        let called = self.host.connector(&plugin, caps, &prepared.spec.limits, call).await?;
+        let called = self
+            .host
+            .connector(&plugin, caps, &prepared.spec.limits, call)
+            .await?;
         Ok((plugin.id.clone(), called))
     }
 
     /// Call a loaded plugin (not necessarily deployed) as deployment `key` would: the plugin
     /// runner uses this to test a file against a spec.
-    pub async fn call_plugin_as(&self, plugin: &Plugin<Caps>, key: &DeploymentKey, call: PluginCall<'_>, http: &HttpMode) -> Result<PluginReply, RuntimeError> {
+    pub async fn call_plugin_as(
+        &self,
+        plugin: &Plugin<Caps>,
+        key: &DeploymentKey,
+        call: PluginCall<'_>,
+        http: &HttpMode,
+    ) -> Result<PluginReply, RuntimeError> {
         let prepared = self.prepared(key)?;
         let caps = self.caps(&prepared, &plugin.id, http);
         let limits = prepared.spec.limits;
         Ok(match call {
-            PluginCall::Transform(batch) => PluginReply::Transform(self.host.transform(plugin, caps, &limits, batch).await?),
-            PluginCall::Connector(call) => PluginReply::Connector(self.host.connector(plugin, caps, &limits, call).await?),
+            PluginCall::Transform(batch) => {
+                PluginReply::Transform(self.host.transform(plugin, caps, &limits, batch).await?)
+            }
+            PluginCall::Connector(call) => {
+                PluginReply::Connector(self.host.connector(plugin, caps, &limits, call).await?)
+            }
         })
     }
 
@@ -234,9 +325,18 @@ impl PluginHost {
         let (mut fired, mut failed) = (0, 0);
         for timer in due {
             let key = DeploymentKey::new(&timer.tenant, &timer.deployment);
-            let call = ConnectorCall::OnTimer { name: timer.name.clone(), payload: timer.payload.clone() };
+            let call = ConnectorCall::OnTimer {
+                name: timer.name.clone(),
+                payload: timer.payload.clone(),
+            };
             match self.connector(&key, &call, &HttpMode::Live).await {
-                Ok((_, Called { value: ConnectorReply::TimerHandled(Ok(())), .. })) => {
+                Ok((
+                    _,
+                    Called {
+                        value: ConnectorReply::TimerHandled(Ok(())),
+                        ..
+                    },
+                )) => {
                     if let Err(e) = self.timers.complete(&timer) {
                         tracing::error!(error = %e, timer = %timer.id(), "completing a fired timer");
                     }

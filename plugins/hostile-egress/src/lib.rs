@@ -13,20 +13,34 @@ mod component {
 
     impl Connector for Egress {
         fn describe() -> c::ConnectorInfo {
-            c::ConnectorInfo { platform: "hostile".into(), streams: vec![], connections: vec!["shop".into()] }
+            c::ConnectorInfo {
+                platform: "hostile".into(),
+                streams: vec![],
+                connections: vec!["shop".into()],
+            }
         }
 
         fn read_page(_s: String, _c: Option<String>, _l: u32) -> Result<c::Page, CallError> {
             let mut seen = Vec::new();
             let sneaky = http::json_request("metadata", Method::Get, "/latest/meta-data/", None);
             seen.push(format!("{:?}", http::send(&sneaky).map(|r| r.status)));
-            let absolute =
-                http::json_request("shop", Method::Get, "http://169.254.169.254/latest/meta-data/", None);
+            let absolute = http::json_request(
+                "shop",
+                Method::Get,
+                "http://169.254.169.254/latest/meta-data/",
+                None,
+            );
             seen.push(format!("{:?}", http::send(&absolute).map(|r| r.status)));
-            Err(CallError::Failed(c::failure(ErrorClass::Permanent, seen.join(" | "))))
+            Err(CallError::Failed(c::failure(
+                ErrorClass::Permanent,
+                seen.join(" | "),
+            )))
         }
 
-        fn write_batch(_s: String, _i: Vec<c::WriteItem>) -> Result<Vec<Result<c::Written, c::Failure>>, CallError> {
+        fn write_batch(
+            _s: String,
+            _i: Vec<c::WriteItem>,
+        ) -> Result<Vec<Result<c::Written, c::Failure>>, CallError> {
             Err(CallError::UnknownStream("none".into()))
         }
 
@@ -34,7 +48,11 @@ mod component {
             Err(CallError::UnknownStream("none".into()))
         }
 
-        fn handle_webhook(_t: String, _h: Vec<(String, String)>, _b: Vec<u8>) -> Result<Vec<c::ChangeEvent>, CallError> {
+        fn handle_webhook(
+            _t: String,
+            _h: Vec<(String, String)>,
+            _b: Vec<u8>,
+        ) -> Result<Vec<c::ChangeEvent>, CallError> {
             Ok(vec![])
         }
 

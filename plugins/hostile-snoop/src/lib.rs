@@ -13,13 +13,25 @@ mod component {
 
     impl Connector for Snoop {
         fn describe() -> c::ConnectorInfo {
-            c::ConnectorInfo { platform: "hostile".into(), streams: vec![], connections: vec![] }
+            c::ConnectorInfo {
+                platform: "hostile".into(),
+                streams: vec![],
+                connections: vec![],
+            }
         }
 
         fn read_page(_s: String, _c: Option<String>, _l: u32) -> Result<c::Page, CallError> {
             let mut seen = Vec::new();
-            kv::set("mine", b"ok").map_err(|e| CallError::Failed(c::failure(ErrorClass::Permanent, format!("{e:?}"))))?;
-            for key in ["token", "../acme/token", "/acme/token", "\0acme\0token", "acme/connector/token"] {
+            kv::set("mine", b"ok").map_err(|e| {
+                CallError::Failed(c::failure(ErrorClass::Permanent, format!("{e:?}")))
+            })?;
+            for key in [
+                "token",
+                "../acme/token",
+                "/acme/token",
+                "\0acme\0token",
+                "acme/connector/token",
+            ] {
                 if let Ok(Some(v)) = kv::get(key) {
                     seen.push(format!("{key:?}={}", String::from_utf8_lossy(&v)));
                 }
@@ -27,10 +39,16 @@ mod component {
             if let Ok(page) = kv::list_keys("", None, 1000) {
                 seen.push(format!("keys={:?}", page.keys));
             }
-            Err(CallError::Failed(c::failure(ErrorClass::Permanent, format!("snoop saw: {}", seen.join(" ")))))
+            Err(CallError::Failed(c::failure(
+                ErrorClass::Permanent,
+                format!("snoop saw: {}", seen.join(" ")),
+            )))
         }
 
-        fn write_batch(_s: String, _i: Vec<c::WriteItem>) -> Result<Vec<Result<c::Written, c::Failure>>, CallError> {
+        fn write_batch(
+            _s: String,
+            _i: Vec<c::WriteItem>,
+        ) -> Result<Vec<Result<c::Written, c::Failure>>, CallError> {
             Err(CallError::UnknownStream("none".into()))
         }
 
@@ -38,7 +56,11 @@ mod component {
             Err(CallError::UnknownStream("none".into()))
         }
 
-        fn handle_webhook(_t: String, _h: Vec<(String, String)>, _b: Vec<u8>) -> Result<Vec<c::ChangeEvent>, CallError> {
+        fn handle_webhook(
+            _t: String,
+            _h: Vec<(String, String)>,
+            _b: Vec<u8>,
+        ) -> Result<Vec<c::ChangeEvent>, CallError> {
             Ok(vec![])
         }
 

@@ -40,13 +40,18 @@ impl Config {
             return Err("safety-stock config: default-buffer must not be negative".into());
         }
         if let Some((loc, _)) = config.buffers.iter().find(|(_, b)| **b < 0) {
-            return Err(format!("safety-stock config: buffer for location {loc} must not be negative"));
+            return Err(format!(
+                "safety-stock config: buffer for location {loc} must not be negative"
+            ));
         }
         Ok(config)
     }
 
     fn buffer(&self, location: &str) -> i64 {
-        self.buffers.get(location).copied().unwrap_or(self.default_buffer)
+        self.buffers
+            .get(location)
+            .copied()
+            .unwrap_or(self.default_buffer)
     }
 }
 
@@ -110,14 +115,32 @@ mod tests {
     #[test]
     fn subtracts_the_location_buffer_and_never_goes_below_zero() {
         let config = Config::parse(r#"{"default-buffer": 1, "buffers": {"2": 5}}"#).unwrap();
-        let out = apply(&config, vec![level("1", 10), level("2", 10), level("2", 3), level("3", 0)]);
-        assert_eq!(out.iter().map(available).collect::<Vec<_>>(), vec![9, 5, 0, 0]);
+        let out = apply(
+            &config,
+            vec![level("1", 10), level("2", 10), level("2", 3), level("3", 0)],
+        );
+        assert_eq!(
+            out.iter().map(available).collect::<Vec<_>>(),
+            vec![9, 5, 0, 0]
+        );
     }
 
     #[test]
     fn negative_buffers_and_unknown_keys_are_refused() {
-        assert!(Config::parse(r#"{"default-buffer": -1}"#).unwrap_err().contains("negative"));
-        assert!(Config::parse(r#"{"buffers": {"1": -2}}"#).unwrap_err().contains("location 1"));
-        assert!(Config::parse(r#"{"bufers": {}}"#).unwrap_err().contains("unknown field"));
+        assert!(
+            Config::parse(r#"{"default-buffer": -1}"#)
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(
+            Config::parse(r#"{"buffers": {"1": -2}}"#)
+                .unwrap_err()
+                .contains("location 1")
+        );
+        assert!(
+            Config::parse(r#"{"bufers": {}}"#)
+                .unwrap_err()
+                .contains("unknown field")
+        );
     }
 }

@@ -21,43 +21,76 @@ mod component {
     }
 
     fn page(name: String) -> c::Page {
-        let loc = Location { meta: meta("probe", "1", "1"), name, code: None };
-        c::Page { records: vec![Entity::Location(loc)], next_cursor: None, has_more: false }
+        let loc = Location {
+            meta: meta("probe", "1", "1"),
+            name,
+            code: None,
+        };
+        c::Page {
+            records: vec![Entity::Location(loc)],
+            next_cursor: None,
+            has_more: false,
+        }
     }
 
     struct Probe;
 
     impl Connector for Probe {
         fn describe() -> c::ConnectorInfo {
-            c::ConnectorInfo { platform: "probe".into(), streams: vec![], connections: vec!["api".into()] }
+            c::ConnectorInfo {
+                platform: "probe".into(),
+                streams: vec![],
+                connections: vec!["api".into()],
+            }
         }
 
-        fn read_page(stream: String, cursor: Option<String>, limit: u32) -> Result<c::Page, CallError> {
+        fn read_page(
+            stream: String,
+            cursor: Option<String>,
+            limit: u32,
+        ) -> Result<c::Page, CallError> {
             match stream.as_str() {
                 "http-get" | "http-post" => {
-                    let method = if stream == "http-get" { Method::Get } else { Method::Post };
+                    let method = if stream == "http-get" {
+                        Method::Get
+                    } else {
+                        Method::Post
+                    };
                     let path = cursor.unwrap_or_else(|| "/ping".into());
                     let req = http::json_request("api", method, &path, None);
                     let resp = http::send(&req).map_err(|e| fail(format!("{e:?}")))?;
-                    Ok(page(format!("{} {}", resp.status, String::from_utf8_lossy(&resp.body))))
+                    Ok(page(format!(
+                        "{} {}",
+                        resp.status,
+                        String::from_utf8_lossy(&resp.body)
+                    )))
                 }
                 "sign" => secrets::sign("webhook", b"hello", secrets::Encoding::Hex)
                     .map(page)
                     .map_err(|e| fail(format!("{e:?}"))),
                 "set-timer" => {
                     let payload = cursor.unwrap_or_default().into_bytes();
-                    schedule::set_timer("t", limit as u64, &payload).map(page).map_err(|e| fail(format!("{e:?}")))
+                    schedule::set_timer("t", limit as u64, &payload)
+                        .map(page)
+                        .map_err(|e| fail(format!("{e:?}")))
                 }
                 "kv-get" => {
                     let key = cursor.unwrap_or_default();
                     let value = kv::get(&key).map_err(|e| fail(format!("{e:?}")))?;
-                    Ok(page(value.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_else(|| "none".into())))
+                    Ok(page(
+                        value
+                            .map(|v| String::from_utf8_lossy(&v).into_owned())
+                            .unwrap_or_else(|| "none".into()),
+                    ))
                 }
                 other => Err(CallError::UnknownStream(other.into())),
             }
         }
 
-        fn write_batch(s: String, _i: Vec<c::WriteItem>) -> Result<Vec<Result<c::Written, c::Failure>>, CallError> {
+        fn write_batch(
+            s: String,
+            _i: Vec<c::WriteItem>,
+        ) -> Result<Vec<Result<c::Written, c::Failure>>, CallError> {
             Err(CallError::UnknownStream(s))
         }
 
@@ -65,7 +98,11 @@ mod component {
             Err(CallError::UnknownStream(s))
         }
 
-        fn handle_webhook(_t: String, _h: Vec<(String, String)>, _b: Vec<u8>) -> Result<Vec<c::ChangeEvent>, CallError> {
+        fn handle_webhook(
+            _t: String,
+            _h: Vec<(String, String)>,
+            _b: Vec<u8>,
+        ) -> Result<Vec<c::ChangeEvent>, CallError> {
             Ok(vec![])
         }
 

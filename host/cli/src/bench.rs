@@ -1,0 +1,62 @@
+//! `weft bench ...`: benchmarks that print one JSON object.
+
+mod host;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Plugin host: instantiation, call overhead, transform throughput vs native.
+    Host {
+        /// Print JSON (the only format; kept for symmetry with other commands).
+        #[arg(long)]
+        json: bool,
+        /// Folder with the built components (noop.wasm, safety_stock.wasm).
+        #[arg(long)]
+        plugins_dir: Option<PathBuf>,
+    },
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        BenchCommand::Host {
+            json: _,
+            plugins_dir,
+        } => host::run(plugins_dir).await,
+    }
+}
+
+/// Where `scripts/build-plugins.sh` puts components.
+pub fn plugins_dir(given: Option<PathBuf>) -> PathBuf {
+    given.unwrap_or_else(|| {
+        let local = PathBuf::from("target/wasm/wasm32-wasip2/plugin");
+        if local.exists() {
+            local
+        } else {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/wasm/wasm32-wasip2/plugin")
+        }
+    })
+}
+
+/// Read a built component or say how to build it.
+pub fn read_component(dir: &std::path::Path, name: &str) -> anyhow::Result<Vec<u8>> {
+    let path = dir.join(format!("{name}.wasm"));
+    std::fs::read(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}; build the plugins first with scripts/build-plugins.sh",
+            path.display()
+        )
+    })
+}
+
+/// The p-th percentile (0..=100) of sorted samples.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}

@@ -1,0 +1,73 @@
+//! `weft`: the operator's and plugin author's command line.
+//!
+//! Thin: each subcommand parses its flags and calls into the runtime; no sync or capability
+//! logic lives here.
+
+mod bench;
+mod demo;
+mod plugin;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "weft",
+    version,
+    about = "Weft: retail integration runtime with sandboxed WebAssembly plugins"
+)]
+struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Plugin tooling: scaffold, inspect and test components.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
+    /// Benchmarks printing JSON.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Run the demo: load the plugins, push records through them, show hostile plugins stopped.
+    Demo(demo::DemoArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Plugin(cmd) => plugin::run(cmd).await,
+            Command::Bench(cmd) => bench::run(cmd).await,
+            Command::Demo(args) => demo::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

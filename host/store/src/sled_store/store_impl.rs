@@ -1,0 +1,208 @@
+//! The [`SyncStore`] methods of [`SledStore`].
+
+use super::*;
+
+impl SyncStore for SledStore {
+    fn cursor(&self, flow: &str, stream: &str) -> Result<Option<Cursor>> {
+        self.get(&self.cursors, CURSORS, &stream_key(flow, stream))
+    }
+
+    fn commit_page(&self, c: &PageCommit) -> Result<()> {
+        let mut w = Writes::default();
+        c.ledger.iter().try_for_each(|l| w.ledger(l))?;
+        c.parked.iter().try_for_each(|p| w.parked(p))?;
+        c.waiting.iter().try_for_each(|x| w.waiting(x))?;
+        let key = stream_key(&c.flow, &c.stream);
+        let cursor = encode(CURSORS, &c.new_cursor)?;
+        let trees = (
+            &self.cursors,
+            &self.ledger,
+            &self.parked,
+            &self.waiting,
+            &self.waiting_dep,
+        );
+        trees
+            .transaction(|(cur, l, p, wt, d)| {
+                let found: Option<Cursor> = match cur.get(&key)? {
+                    Some(v) => Some(decode(CURSORS, &key, &v).map_err(abort)?),
+                    None => None,
+                };
+                if found != c.from_cursor {
+                    return Err(abort(StoreError::CursorConflict {
+                        flow: c.flow.clone(),
+                        stream: c.stream.clone(),
+                        expected: c.from_cursor.as_ref().map(|c| c.to_string()),
+                        found: found.map(|c| c.to_string()),
+                    }));
+                }
+                cur.insert(key.as_slice(), cursor.as_slice())?;
+                w.apply(l, p, wt, d)
+            })
+            .map_err(tx_err("commit a page"))?;
+        self.flush()
+    }
+
+    fn ledger_contains(&self, key: &IdempotencyKey) -> Result<bool> {
+        // Decode rather than test presence, so a corrupt entry is reported, not trusted.
+        Ok(self.ledger_get(key)?.is_some())
+    }
+
+    fn ledger_get(&self, key: &IdempotencyKey) -> Result<Option<LedgerEntry>> {
+        self.get(&self.ledger, LEDGER, key.as_str().as_bytes())
+    }
+
+    fn ledger_put(&self, entries: &[LedgerEntry]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for l in entries {
+            batch.insert(l.idempotency_key.as_str().as_bytes(), encode(LEDGER, l)?);
+        }
+        self.ledger
+            .apply_batch(batch)
+            .map_err(sled_err("write the ledger"))?;
+        self.flush()
+    }
+
+    fn parked_list(
+        &self,
+        f: &ReplayFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ParkedRecord>> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let start = after.map_or(Unbounded, |a| Excluded(a.as_bytes().to_vec()));
+        let mut out = Vec::new();
+        if let Some(id) = &f.id {
+            if after.is_none_or(|a| id.as_str() > a) {
+                out.extend(self.parked_get(id)?.filter(|p| f.matches(p)));
+            }
+            return Ok(out);
+        }
+        let range = self.parked.range::<Vec<u8>, _>((start, Unbounded));
+        for p in Self::decode_all::<ParkedRecord>(PARKED, range) {
+            if out.len() >= limit {
+                break;
+            }
+            let p = p?;
+            if f.matches(&p) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    fn parked_get(&self, id: &str) -> Result<Option<ParkedRecord>> {
+        self.get(&self.parked, PARKED, id.as_bytes())
+    }
+
+    fn parked_count(&self, f: &ReplayFilter) -> Result<u64> {
+        let mut n = 0;
+        for p in Self::decode_all::<ParkedRecord>(PARKED, self.parked.iter()) {
+            n += u64::from(f.matches(&p?));
+        }
+        Ok(n)
+    }
+
+    fn park(&self, record: &ParkedRecord) -> Result<()> {
+        self.parked
+            .insert(record.id.as_bytes(), encode(PARKED, record)?)
+            .map_err(sled_err("park a record"))?;
+        self.flush()
+    }
+
+    fn unpark(&self, id: &str) -> Result<Option<ParkedRecord>> {
+        let Some(p) = self.parked_get(id)? else {
+            return Ok(None);
+        };
+        self.parked
+            .remove(id.as_bytes())
+            .map_err(sled_err("unpark a record"))?;
+        self.flush()?;
+        Ok(Some(p))
+    }
+
+    fn parked_resolve(&self, id: &str, r: &Resolution) -> Result<()> {
+        self.resolve(PARKED, id, r)
+    }
+
+    fn purge_parked_before(&self, before_ms: u64) -> Result<u64> {
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        for p in Self::decode_all::<ParkedRecord>(PARKED, self.parked.iter()) {
+            let p = p?;
+            if p.last_failed_ms < before_ms {
+                batch.remove(p.id.as_bytes());
+                n += 1;
+            }
+        }
+        self.parked
+            .apply_batch(batch)
+            .map_err(sled_err("purge parked records"))?;
+        self.flush()?;
+        Ok(n)
+    }
+
+    fn waiting_add(&self, record: &WaitingRecord) -> Result<()> {
+        let mut w = Writes::default();
+        w.waiting(record)?;
+        (&self.ledger, &self.parked, &self.waiting, &self.waiting_dep)
+            .transaction(|(l, p, wt, d)| w.apply(l, p, wt, d))
+            .map_err(tx_err("add a waiting record"))?;
+        self.flush()
+    }
+
+    fn waiting_get(&self, id: &str) -> Result<Option<WaitingRecord>> {
+        self.get(&self.waiting, WAITING, id.as_bytes())
+    }
+
+    fn waiting_by_dependency(&self, dependency: &str) -> Result<Vec<WaitingRecord>> {
+        let mut out = Vec::new();
+        for kv in self.waiting_dep.scan_prefix(dep_prefix(dependency)) {
+            let (k, _) = kv.map_err(sled_err("scan the dependency index"))?;
+            let (_, id): (String, String) =
+                serde_json::from_slice(&k).map_err(|e| StoreError::Corrupt {
+                    tree: WAITING_DEP,
+                    key: String::from_utf8_lossy(&k).into_owned(),
+                    problem: e.to_string(),
+                })?;
+            match self.waiting_get(&id)? {
+                Some(w) => out.push(w),
+                None => {
+                    return Err(StoreError::Corrupt {
+                        tree: WAITING_DEP,
+                        key: String::from_utf8_lossy(&k).into_owned(),
+                        problem: format!("index names waiting record `{id}`, which does not exist"),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    fn waiting_due(&self, now_ms: u64) -> Result<Vec<WaitingRecord>> {
+        self.waiting_filtered(|w| w.is_expired(now_ms))
+    }
+
+    fn waiting_remove(&self, id: &str) -> Result<Option<WaitingRecord>> {
+        let Some(w) = self.waiting_get(id)? else {
+            return Ok(None);
+        };
+        self.resolve(WAITING, id, &Resolution::Discarded)?;
+        Ok(Some(w))
+    }
+
+    fn waiting_resolve(&self, id: &str, r: &Resolution) -> Result<()> {
+        self.resolve(WAITING, id, r)
+    }
+
+    fn meta_get(&self, key: &str) -> Result<Option<Value>> {
+        self.get(&self.meta, META, key.as_bytes())
+    }
+
+    fn meta_set(&self, key: &str, value: &Value) -> Result<()> {
+        self.meta
+            .insert(key.as_bytes(), encode(META, value)?)
+            .map_err(sled_err("write metadata"))?;
+        self.flush()
+    }
+}

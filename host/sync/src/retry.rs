@@ -1,0 +1,229 @@
+//! Retry policy by error class.
+//!
+//! Given one failed attempt, [`RetryPolicy::decide`] says what happens next: retry at a time,
+//! re-read the target (conflict), wait for a dependency, or park. Every path is capped, so a
+//! poison record ends in the parked queue instead of being retried forever. The policy is a pure
+//! function: the caller passes the current time and a jitter value (from an injected random
+//! source, or [`keyed_jitter`] for a deterministic one). Scheduling the retry is not done here.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+/// How a target (or a plugin) classed a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorClass {
+    /// Might succeed if tried again (5xx, timeouts).
+    Transient,
+    /// The target asked us to slow down (429, bucket full).
+    RateLimited,
+    /// A compare-and-set failed: the target changed since we read it.
+    Conflict,
+    /// Something the record references does not exist on the target yet.
+    DependencyMissing,
+    /// Will never succeed as is (validation error, 4xx, transform failure).
+    Permanent,
+}
+
+impl ErrorClass {
+    /// All classes, in declaration order.
+    pub const ALL: [ErrorClass; 5] = [
+        ErrorClass::Transient,
+        ErrorClass::RateLimited,
+        ErrorClass::Conflict,
+        ErrorClass::DependencyMissing,
+        ErrorClass::Permanent,
+    ];
+
+    /// The kebab-case name, as used in the CLI and in stored records.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorClass::Transient => "transient",
+            ErrorClass::RateLimited => "rate-limited",
+            ErrorClass::Conflict => "conflict",
+            ErrorClass::DependencyMissing => "dependency-missing",
+            ErrorClass::Permanent => "permanent",
+        }
+    }
+}
+
+impl fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An error class name that is not one of the five.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown error class `{0}`: use transient, rate-limited, conflict, dependency-missing or permanent"
+)]
+pub struct UnknownErrorClass(pub String);
+
+impl FromStr for ErrorClass {
+    type Err = UnknownErrorClass;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ErrorClass::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| UnknownErrorClass(s.to_string()))
+    }
+}
+
+/// One failed attempt, as the policy sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure<'a> {
+    /// The failure's class.
+    pub class: ErrorClass,
+    /// How many attempts have been made so far, this one included (1 after the first failure).
+    pub attempt: u32,
+    /// The target's Retry-After (or bucket refill time), in milliseconds from now.
+    pub retry_after_ms: Option<u64>,
+    /// The current time.
+    pub now_ms: u64,
+    /// When this record first failed (starts the dependency timeout).
+    pub first_failed_ms: u64,
+    /// The missing dependency's key, for [`ErrorClass::DependencyMissing`].
+    pub dependency: Option<&'a str>,
+    /// A uniformly distributed value for full jitter.
+    pub jitter: u64,
+}
+
+/// Why a record was parked; kept with the parked record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParkReason {
+    /// A permanent error: parked at once.
+    Permanent,
+    /// Retries (or conflict re-reads) used up.
+    AttemptsExhausted,
+    /// A dependency did not land before the wait timed out.
+    DependencyTimeout,
+    /// A dependency-missing error that did not name the dependency, so nothing can wake it.
+    DependencyUnknown,
+}
+
+/// What to do after a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Send again, not before this time (ms since the epoch).
+    RetryAt(u64),
+    /// Re-read the target and re-apply now.
+    Reread,
+    /// Wait until `dependency` lands, or park at `until_ms`.
+    WaitFor {
+        /// The dependency's key.
+        dependency: String,
+        /// When the wait times out and the record parks.
+        until_ms: u64,
+    },
+    /// Stop trying; put the record in the parked queue.
+    Park(ParkReason),
+}
+
+/// The retry policy of a flow. Every field is a cap; [`Default`] gives production values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    /// Backoff before the second attempt, before jitter.
+    pub base_delay_ms: u64,
+    /// Backoff growth per attempt.
+    pub factor: f64,
+    /// The largest backoff chosen by the policy itself.
+    pub max_delay_ms: u64,
+    /// The largest Retry-After honoured; a larger one is clamped so a hostile or broken header
+    /// cannot stall a record indefinitely.
+    pub max_retry_after_ms: u64,
+    /// Attempts (first one included) before a transient or rate-limited record parks.
+    pub max_attempts: u32,
+    /// Attempts before a record that keeps conflicting parks.
+    pub max_conflict_attempts: u32,
+    /// How long a record waits for a dependency, from its first failure, before it parks.
+    pub dependency_timeout_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            base_delay_ms: 500,
+            factor: 2.0,
+            max_delay_ms: 5 * 60 * 1000,
+            max_retry_after_ms: 60 * 60 * 1000,
+            max_attempts: 8,
+            max_conflict_attempts: 5,
+            dependency_timeout_ms: 24 * 60 * 60 * 1000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Decide what follows `failure`.
+    pub fn decide(&self, failure: &Failure<'_>) -> Decision {
+        match failure.class {
+            ErrorClass::Permanent => Decision::Park(ParkReason::Permanent),
+            ErrorClass::Transient | ErrorClass::RateLimited => {
+                if failure.attempt >= self.max_attempts {
+                    return Decision::Park(ParkReason::AttemptsExhausted);
+                }
+                let delay = self.backoff_ms(failure.attempt, failure.jitter);
+                let floor = failure
+                    .retry_after_ms
+                    .unwrap_or(0)
+                    .min(self.max_retry_after_ms);
+                Decision::RetryAt(failure.now_ms.saturating_add(delay.max(floor)))
+            }
+            ErrorClass::Conflict => {
+                if failure.attempt >= self.max_conflict_attempts {
+                    Decision::Park(ParkReason::AttemptsExhausted)
+                } else {
+                    Decision::Reread
+                }
+            }
+            ErrorClass::DependencyMissing => {
+                let Some(dependency) = failure.dependency else {
+                    return Decision::Park(ParkReason::DependencyUnknown);
+                };
+                let until_ms = failure
+                    .first_failed_ms
+                    .saturating_add(self.dependency_timeout_ms);
+                if failure.now_ms >= until_ms {
+                    Decision::Park(ParkReason::DependencyTimeout)
+                } else {
+                    Decision::WaitFor {
+                        dependency: dependency.to_string(),
+                        until_ms,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Full-jitter backoff after `attempt` failed attempts: uniform in `0..=cap`, where
+    /// `cap = min(max_delay, base * factor^(attempt-1))`.
+    pub fn backoff_ms(&self, attempt: u32, jitter: u64) -> u64 {
+        let exp = attempt.saturating_sub(1).min(63) as i32;
+        let raw = self.base_delay_ms as f64 * self.factor.max(1.0).powi(exp);
+        let cap = if raw.is_finite() && raw < self.max_delay_ms as f64 {
+            raw as u64
+        } else {
+            self.max_delay_ms
+        };
+        jitter % cap.saturating_add(1)
+    }
+}
+
+/// A deterministic jitter value for `(idempotency key, attempt)`: different records spread out,
+/// and a replayed run makes the same choices.
+pub fn keyed_jitter(idempotency_key: &str, attempt: u32) -> u64 {
+    let mut h = Sha256::new();
+    h.update(idempotency_key.as_bytes());
+    h.update(attempt.to_be_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    u64::from_be_bytes(b)
+}
+
+#[cfg(test)]
+mod tests;

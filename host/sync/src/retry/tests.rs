@@ -1,0 +1,129 @@
+use super::*;
+
+fn failure(class: ErrorClass, attempt: u32) -> Failure<'static> {
+    Failure {
+        class,
+        attempt,
+        retry_after_ms: None,
+        now_ms: 1_000_000,
+        first_failed_ms: 1_000_000,
+        dependency: None,
+        jitter: u64::MAX,
+    }
+}
+
+#[test]
+fn permanent_parks_at_once() {
+    let p = RetryPolicy::default();
+    assert_eq!(
+        p.decide(&failure(ErrorClass::Permanent, 1)),
+        Decision::Park(ParkReason::Permanent)
+    );
+}
+
+#[test]
+fn transient_backs_off_exponentially_and_is_capped() {
+    let p = RetryPolicy {
+        base_delay_ms: 100,
+        factor: 2.0,
+        max_delay_ms: 1_000,
+        max_attempts: 100,
+        ..RetryPolicy::default()
+    };
+    // jitter = cap exactly, to read the cap
+    assert_eq!(p.backoff_ms(1, 100), 100);
+    assert_eq!(p.backoff_ms(2, 200), 200);
+    assert_eq!(p.backoff_ms(3, 400), 400);
+    assert_eq!(p.backoff_ms(3, 401), 0, "jitter wraps within 0..=cap");
+    assert!(p.backoff_ms(50, u64::MAX) <= 1_000);
+    for a in 1..100 {
+        match p.decide(&failure(ErrorClass::Transient, a)) {
+            Decision::RetryAt(t) => assert!(t <= 1_000_000 + 1_000, "attempt {a}: {t}"),
+            other => panic!("attempt {a}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn retries_end_in_park_after_max_attempts() {
+    let p = RetryPolicy {
+        max_attempts: 3,
+        ..RetryPolicy::default()
+    };
+    for class in [ErrorClass::Transient, ErrorClass::RateLimited] {
+        assert!(matches!(p.decide(&failure(class, 2)), Decision::RetryAt(_)));
+        assert_eq!(
+            p.decide(&failure(class, 3)),
+            Decision::Park(ParkReason::AttemptsExhausted)
+        );
+    }
+}
+
+#[test]
+fn retry_after_is_a_floor_and_clamped() {
+    let p = RetryPolicy {
+        max_retry_after_ms: 10_000,
+        ..RetryPolicy::default()
+    };
+    let mut f = failure(ErrorClass::RateLimited, 1);
+    f.jitter = 0;
+    f.retry_after_ms = Some(7_000);
+    assert_eq!(p.decide(&f), Decision::RetryAt(1_007_000));
+    f.retry_after_ms = Some(999_999_999);
+    assert_eq!(p.decide(&f), Decision::RetryAt(1_010_000));
+}
+
+#[test]
+fn conflict_rereads_then_parks() {
+    let p = RetryPolicy {
+        max_conflict_attempts: 2,
+        ..RetryPolicy::default()
+    };
+    assert_eq!(
+        p.decide(&failure(ErrorClass::Conflict, 1)),
+        Decision::Reread
+    );
+    assert_eq!(
+        p.decide(&failure(ErrorClass::Conflict, 2)),
+        Decision::Park(ParkReason::AttemptsExhausted)
+    );
+}
+
+#[test]
+fn dependency_waits_until_timeout_then_parks() {
+    let p = RetryPolicy {
+        dependency_timeout_ms: 5_000,
+        ..RetryPolicy::default()
+    };
+    let mut f = failure(ErrorClass::DependencyMissing, 1);
+    assert_eq!(p.decide(&f), Decision::Park(ParkReason::DependencyUnknown));
+    f.dependency = Some("sku:ABC");
+    assert_eq!(
+        p.decide(&f),
+        Decision::WaitFor {
+            dependency: "sku:ABC".into(),
+            until_ms: 1_005_000
+        }
+    );
+    f.now_ms = 1_005_000;
+    assert_eq!(p.decide(&f), Decision::Park(ParkReason::DependencyTimeout));
+}
+
+#[test]
+fn keyed_jitter_is_deterministic_and_varies() {
+    assert_eq!(keyed_jitter("k", 1), keyed_jitter("k", 1));
+    assert_ne!(keyed_jitter("k", 1), keyed_jitter("k", 2));
+    assert_ne!(keyed_jitter("k", 1), keyed_jitter("j", 1));
+}
+
+#[test]
+fn error_class_names_round_trip() {
+    for c in ErrorClass::ALL {
+        assert_eq!(c.name().parse::<ErrorClass>(), Ok(c));
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            format!("\"{}\"", c.name())
+        );
+    }
+    assert!("fatal".parse::<ErrorClass>().is_err());
+}
