@@ -62,6 +62,18 @@ pub enum TimerStoreError {
     },
 }
 
+impl From<sled::transaction::TransactionError<()>> for TimerStoreError {
+    fn from(e: sled::transaction::TransactionError<()>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Storage(e) => TimerStoreError::Storage(e),
+            // The timer transactions never abort; `()` is only their type parameter.
+            sled::transaction::TransactionError::Abort(()) => TimerStoreError::Storage(
+                sled::Error::Unsupported("aborted timer transaction".into()),
+            ),
+        }
+    }
+}
+
 /// The durable timer table.
 pub struct Timers {
     by_due: sled::Tree,
@@ -106,10 +118,7 @@ impl Timers {
                 by_name.insert(&nk[..], &dk[..])?;
                 Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
             })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => TimerStoreError::Storage(e),
-                sled::transaction::TransactionError::Abort(()) => unreachable!("never aborts"),
-            })
+            .map_err(TimerStoreError::from)
     }
 
     /// Cancel a timer; true when one was pending.
@@ -128,10 +137,7 @@ impl Timers {
                 by_due.remove(dk)?;
                 Ok::<_, sled::transaction::ConflictableTransactionError<()>>(true)
             })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => TimerStoreError::Storage(e),
-                sled::transaction::TransactionError::Abort(()) => unreachable!("never aborts"),
-            })?;
+            .map_err(TimerStoreError::from)?;
         Ok(removed)
     }
 
@@ -170,10 +176,7 @@ impl Timers {
                 by_due.remove(&dk[..])?;
                 Ok::<_, sled::transaction::ConflictableTransactionError<()>>(true)
             })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => TimerStoreError::Storage(e),
-                sled::transaction::TransactionError::Abort(()) => unreachable!("never aborts"),
-            })?;
+            .map_err(TimerStoreError::from)?;
         Ok(done)
     }
 
