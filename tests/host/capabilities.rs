@@ -219,7 +219,7 @@ async fn secrets_sign_when_granted_and_are_denied_otherwise() {
 }
 
 #[tokio::test]
-async fn kv_reads_back_what_the_deployment_stored() {
+async fn kv_get_of_a_missing_key_is_none_not_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path());
     let key = probe(&host, &[], &[]).await;
