@@ -1,3 +1,4 @@
 //! One integration binary for every end-to-end scenario (one link step, shared component build).
 
 mod host;
+mod platform;

@@ -1,0 +1,1 @@
+//! The Lightspeed R-Series connector against the simulator.
