@@ -2,12 +2,17 @@
 //! deployments of plugins with their grants and limits ([`PluginHost`]), hot-swaps and rolls
 //! back versions, and fires durable timers.
 //!
+//! It also runs flows ([`flow`]): pages from a source stream through transforms to a target,
+//! with triggers, the parked queue, replay, reconciliation and [`telemetry`].
+//!
 //! It deliberately holds no capability logic (that is in the `cap-*` crates) and no wasmtime
 //! details (that is `engine`).
 
 mod caps;
 mod deployment;
+pub mod flow;
 mod plugin_host;
+pub mod telemetry;
 
 pub use caps::{Caps, ClockCtx, ConfigCtx, link};
 pub use deployment::DeploymentSpec;

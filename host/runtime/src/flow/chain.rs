@@ -1,0 +1,116 @@
+//! Runs a page's entities through the flow's transform chain, one record in, one outcome out.
+//!
+//! A transform that fails a whole batch with a plugin error (trap, fuel, memory, deadline) is
+//! retried record by record, so one poison record parks alone instead of stalling the flow. A
+//! transform that says its config is unusable stops the run: that needs an operator, and parking
+//! every record for it would only bury the cause. Splits (one record emitted as several) are
+//! refused per record: flows map one to one.
+
+use weft_sync::{ErrorClass, ErrorContext, TransformOutcome};
+use weft_world::transform::exports::weft::connector::transform_api::Outcome;
+use weft_world::types::Entity;
+
+use super::ends::{MapError, MapperEnd};
+use super::key::to_record;
+use crate::telemetry::Telemetry;
+
+enum State {
+    Live(Entity),
+    Done(TransformOutcome),
+}
+
+/// Map `entities` through `mappers`; one outcome per entity, in order. `Err` only for an
+/// unusable transform config (nothing is settled then).
+pub async fn map_chain(
+    mappers: &[MapperEnd],
+    entities: Vec<Entity>,
+    t: &Telemetry,
+) -> Result<Vec<TransformOutcome>, String> {
+    let mut states: Vec<State> = entities.into_iter().map(State::Live).collect();
+    for mapper in mappers {
+        let name = mapper.plugin().map(|p| p.to_string()).unwrap_or_default();
+        let live: Vec<usize> = (0..states.len())
+            .filter(|i| matches!(states[*i], State::Live(_)))
+            .collect();
+        if live.is_empty() {
+            break;
+        }
+        let batch: Vec<Entity> = live
+            .iter()
+            .map(|i| match &states[*i] {
+                State::Live(e) => e.clone(),
+                State::Done(_) => unreachable!("filtered to live"),
+            })
+            .collect();
+        match map_isolating(mapper, &batch, t).await {
+            Ok(outcomes) => {
+                for (i, outcome) in live.into_iter().zip(outcomes) {
+                    states[i] = apply(&name, outcome);
+                }
+            }
+            Err(message) => return Err(message),
+        }
+    }
+    Ok(states
+        .into_iter()
+        .map(|s| match s {
+            State::Live(e) => TransformOutcome::Emit(to_record(&e)),
+            State::Done(o) => o,
+        })
+        .collect())
+}
+
+/// One result per record: the batch's outcomes, or per-record ones after a plugin failure.
+async fn map_isolating(
+    mapper: &MapperEnd,
+    batch: &[Entity],
+    t: &Telemetry,
+) -> Result<Vec<Result<Outcome, String>>, String> {
+    match mapper.map(batch, t).await {
+        Ok(outcomes) if outcomes.len() == batch.len() => Ok(outcomes.into_iter().map(Ok).collect()),
+        Ok(outcomes) => Err(format!(
+            "transform {} returned {} outcomes for {} records; it must return one per record",
+            mapper.plugin().map(|p| p.to_string()).unwrap_or_default(),
+            outcomes.len(),
+            batch.len()
+        )),
+        Err(MapError::Config(m)) => Err(format!("transform config is unusable: {m}")),
+        Err(MapError::Plugin(m)) if batch.len() == 1 => Ok(vec![Err(m)]),
+        Err(MapError::Plugin(_)) => {
+            let mut out = Vec::with_capacity(batch.len());
+            for e in batch {
+                out.push(match mapper.map(std::slice::from_ref(e), t).await {
+                    Ok(mut o) if o.len() == 1 => Ok(o.remove(0)),
+                    Ok(o) => Err(format!("returned {} outcomes for one record", o.len())),
+                    Err(MapError::Config(m)) => {
+                        return Err(format!("transform config is unusable: {m}"));
+                    }
+                    Err(MapError::Plugin(m)) => Err(m),
+                });
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn apply(plugin: &str, outcome: Result<Outcome, String>) -> State {
+    let fail = |m: String| {
+        State::Done(TransformOutcome::Fail(ErrorContext::new(
+            ErrorClass::Permanent,
+            m,
+        )))
+    };
+    match outcome {
+        Ok(Outcome::Emit(mut v)) if v.len() == 1 => State::Live(v.remove(0)),
+        Ok(Outcome::Emit(v)) if v.is_empty() => State::Done(TransformOutcome::Drop(format!(
+            "transform {plugin} emitted nothing for this record"
+        ))),
+        Ok(Outcome::Emit(v)) => fail(format!(
+            "transform {plugin} split the record into {}; flows map one record to one",
+            v.len()
+        )),
+        Ok(Outcome::Drop(reason)) => State::Done(TransformOutcome::Drop(reason)),
+        Ok(Outcome::Fail(reason)) => fail(format!("transform {plugin}: {reason}")),
+        Err(m) => fail(format!("transform {plugin} failed on this record: {m}")),
+    }
+}

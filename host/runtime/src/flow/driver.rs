@@ -1,0 +1,172 @@
+//! Drives one [`Page`] from transformed to settled: batches of writes to the target, re-reads
+//! after conflicts, waits until retries are due, and confirmations fed back into the page.
+//!
+//! The page's state machine decides what is due and what a failure means; this module only does
+//! the I/O it asks for. It does not commit: the caller decides whether a settled page moves a
+//! cursor (a run), resolves a parked record (a replay) or records a heal.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use weft_engine::{Failure, WriteItem, WriteOp};
+use weft_sync::{
+    ErrorClass, ErrorContext, IdempotencyKey, Page, PageEnv, PageError, PagePhase, PendingWrite,
+    WriteError, WriteOutcome, WriteResult,
+};
+
+use super::key::{entity_key, from_record, meta};
+use super::runner::{Flow, FlowCtx, FlowError};
+use super::spec::WriteMode;
+use crate::telemetry::Event;
+
+fn op(mode: WriteMode) -> WriteOp {
+    match mode {
+        WriteMode::Upsert => WriteOp::Upsert,
+        WriteMode::SetQuantity => WriteOp::SetQuantity,
+        WriteMode::Delete => WriteOp::Delete,
+    }
+}
+
+fn outcome(result: Result<weft_engine::Written, Failure>) -> WriteOutcome {
+    match result {
+        Ok(w) => WriteOutcome::Ok {
+            target_id: Some(w.target_id),
+            target_version: Some(w.target_version),
+        },
+        Err(f) => {
+            let class = match f.class {
+                weft_engine::ErrorClass::Transient => ErrorClass::Transient,
+                weft_engine::ErrorClass::RateLimited => ErrorClass::RateLimited,
+                weft_engine::ErrorClass::Conflict => ErrorClass::Conflict,
+                weft_engine::ErrorClass::DependencyMissing => ErrorClass::DependencyMissing,
+                weft_engine::ErrorClass::Permanent => ErrorClass::Permanent,
+            };
+            let mut error = ErrorContext::new(class, f.message);
+            error.http_status = f.http_status;
+            error.body_excerpt = f.detail.map(|d| weft_sync::parked::excerpt(&d).to_string());
+            WriteOutcome::Err(WriteError {
+                error,
+                retry_after_ms: f.retry_after_ms,
+                dependency: f.waiting_for,
+            })
+        }
+    }
+}
+
+/// Write every record of `page` until each is settled. `Err` only for store failures and
+/// illegal page transitions (bugs); target failures settle records through the retry policy.
+pub async fn settle(flow: &Flow, ctx: &FlowCtx, page: &mut Page) -> Result<(), FlowError> {
+    let flow_id = flow.spec.id();
+    let mut done = HashSet::new();
+    for key in page.idempotency_keys() {
+        if ctx.store.ledger_contains(key)? {
+            done.insert(key.clone());
+        }
+    }
+    let mut last_class: HashMap<usize, ErrorClass> = HashMap::new();
+    let env = PageEnv {
+        clock: ctx.clock.as_ref(),
+        ids: ctx.ids.as_ref(),
+        policy: &flow.spec.retry,
+    };
+    loop {
+        if page.phase() == PagePhase::Settled {
+            return Ok(());
+        }
+        let now = ctx.clock.now_ms();
+        let batch = match page.begin_write(now, |k: &IdempotencyKey| done.contains(k)) {
+            Ok(batch) if batch.is_empty() => return Ok(()),
+            Ok(batch) => batch,
+            Err(PageError::NothingDue { next_due_ms }) => {
+                tokio::time::sleep(Duration::from_millis(
+                    next_due_ms.saturating_sub(now).max(1),
+                ))
+                .await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for w in batch.iter().filter(|w| w.attempt > 1) {
+            if let Some(class) = last_class.get(&w.index) {
+                ctx.telemetry.emit(Event::Retry {
+                    flow: &flow_id,
+                    key: &w.record.key,
+                    class: *class,
+                });
+            }
+        }
+        let expected = expected_versions(flow, ctx, &batch).await;
+        let mut results = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(flow.spec.batch_size.max(1) as usize) {
+            let mut items = Vec::with_capacity(chunk.len());
+            let mut unmappable = Vec::new();
+            for w in chunk {
+                match from_record(&w.record) {
+                    Ok(entity) => items.push((
+                        w.index,
+                        WriteItem {
+                            idempotency_key: w.idempotency_key.as_str().to_string(),
+                            op: op(flow.spec.write),
+                            entity,
+                            expected_version: expected.get(&w.index).cloned(),
+                        },
+                    )),
+                    Err(m) => unmappable.push((w.index, m)),
+                }
+            }
+            for (index, m) in unmappable {
+                results.push(WriteResult {
+                    index,
+                    outcome: WriteOutcome::Err(WriteError {
+                        error: ErrorContext::new(ErrorClass::Permanent, m),
+                        retry_after_ms: None,
+                        dependency: None,
+                    }),
+                });
+            }
+            let (indexes, items): (Vec<usize>, Vec<WriteItem>) = items.into_iter().unzip();
+            let answers = flow.target.write(items, &ctx.telemetry).await;
+            for (index, answer) in indexes.into_iter().zip(answers) {
+                let o = outcome(answer);
+                if let WriteOutcome::Err(e) = &o {
+                    last_class.insert(index, e.error.class);
+                }
+                results.push(WriteResult { index, outcome: o });
+            }
+        }
+        page.confirm(results, env)?;
+        if page.next_due_ms().is_some() {
+            // Records still await retries: persist what is confirmed so far, so a crash while
+            // waiting does not send them again.
+            ctx.store.ledger_put(&page.confirmed_entries())?;
+        }
+    }
+}
+
+/// For records re-sent after a conflict: the target's current version, read through lookup.
+async fn expected_versions(
+    flow: &Flow,
+    ctx: &FlowCtx,
+    batch: &[PendingWrite],
+) -> HashMap<usize, String> {
+    let rereads: Vec<&PendingWrite> = batch.iter().filter(|w| w.reread).collect();
+    if rereads.is_empty() {
+        return HashMap::new();
+    }
+    let keys: Vec<String> = rereads.iter().map(|w| w.record.key.clone()).collect();
+    let found = match flow.target.lookup(keys, &ctx.telemetry).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(flow = %flow.spec.id(), error = %e, "re-reading conflicting records failed; re-sending without an expected version");
+            return HashMap::new();
+        }
+    };
+    let versions: HashMap<String, String> = found
+        .iter()
+        .map(|e| (entity_key(e), meta(e).version.clone()))
+        .collect();
+    rereads
+        .iter()
+        .filter_map(|w| versions.get(&w.record.key).map(|v| (w.index, v.clone())))
+        .collect()
+}

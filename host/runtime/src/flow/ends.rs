@@ -1,0 +1,314 @@
+//! The ends of a flow and the calls the engine makes through them: read a page, map a batch,
+//! write a batch, look records up.
+//!
+//! Each end is either a component deployment (the normal case: the call goes through the
+//! [`PluginHost`] with the deployment's grants and limits) or something native: an in-memory
+//! stream, or a transform compiled into the host (for `weft bench sync`'s sandbox-tax baseline).
+//! Every plugin call is reported to [`Telemetry`]. A plugin failure on a write (trap, limit)
+//! becomes a transient failure of each record of the batch, so the retry policy bounds it.
+//! What to do with results is the runner's business, not this module's.
+
+use std::sync::Arc;
+
+use weft_engine::{
+    CallError, ConnectorCall, ConnectorReply, DeploymentKey, ErrorClass, Failure, Page, PluginId,
+    WriteItem, Written,
+};
+use weft_world::transform::exports::weft::connector::transform_api::Outcome;
+use weft_world::types::Entity;
+
+use super::memory::MemoryStream;
+use crate::telemetry::{Event, Telemetry};
+use crate::{HttpMode, PluginHost, RuntimeError};
+
+/// A transform compiled into the host.
+pub type NativeTransform = Arc<dyn Fn(&[Entity]) -> Result<Vec<Outcome>, String> + Send + Sync>;
+
+/// A connector end: a component deployment and a stream, or a memory stream.
+#[derive(Clone)]
+pub enum StreamEnd {
+    /// A connector component.
+    Component {
+        /// The host.
+        host: Arc<PluginHost>,
+        /// The deployment.
+        key: DeploymentKey,
+        /// The stream.
+        stream: String,
+    },
+    /// An in-memory stream.
+    Memory(Arc<MemoryStream>),
+}
+
+/// A transform: a component deployment or native code.
+#[derive(Clone)]
+pub enum MapperEnd {
+    /// A transform component.
+    Component {
+        /// The host.
+        host: Arc<PluginHost>,
+        /// The deployment.
+        key: DeploymentKey,
+    },
+    /// Native code, named as a plugin would be.
+    Native {
+        /// Name and version reported with ledger entries.
+        id: PluginId,
+        /// The mapping.
+        map: NativeTransform,
+    },
+}
+
+/// Why a call through an end failed as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum EndError {
+    /// The plugin failed (trap, limit, refusal) or the deployment is missing.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// The connector refused the call (unknown stream, bad cursor, unverified webhook).
+    #[error("{0}")]
+    Refused(String),
+    /// The connector reported a classified failure of the whole call.
+    #[error("{}", .0.message)]
+    Failed(Failure),
+    /// A memory stream refused the call.
+    #[error("{0}")]
+    Memory(String),
+    /// The connector answered with a reply of another call.
+    #[error("connector answered {0} with an unexpected reply")]
+    Protocol(&'static str),
+}
+
+impl EndError {
+    /// The classified failure this error counts as for each record of a batch: plugin failures
+    /// are transient (bounded by the retry policy), refusals are permanent.
+    pub fn failure(&self) -> Failure {
+        if let EndError::Failed(f) = self {
+            return f.clone();
+        }
+        let class = match self {
+            EndError::Runtime(_) => ErrorClass::Transient,
+            _ => ErrorClass::Permanent,
+        };
+        Failure {
+            class,
+            message: self.to_string(),
+            retry_after_ms: None,
+            http_status: None,
+            detail: None,
+            waiting_for: None,
+        }
+    }
+}
+
+impl From<CallError> for EndError {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::UnknownStream(s) => EndError::Refused(format!("unknown stream: {s}")),
+            CallError::BadCursor(s) => EndError::Refused(format!("bad cursor: {s}")),
+            CallError::UnverifiedWebhook(s) => {
+                EndError::Refused(format!("unverified webhook: {s}"))
+            }
+            CallError::Failed(f) => EndError::Failed(f),
+        }
+    }
+}
+
+async fn connector(
+    host: &PluginHost,
+    key: &DeploymentKey,
+    call: &ConnectorCall,
+    telemetry: &Telemetry,
+) -> Result<(PluginId, ConnectorReply), EndError> {
+    let result = host.connector(key, call, &HttpMode::Live).await;
+    let plugin = match &result {
+        Ok((id, _)) => id.to_string(),
+        Err(_) => host
+            .current(key)
+            .map(|id| id.to_string())
+            .unwrap_or_else(|_| key.to_string()),
+    };
+    match result {
+        Ok((id, called)) => {
+            telemetry.emit(Event::PluginCall {
+                plugin: &plugin,
+                fuel: called.report.fuel_used,
+                error: None,
+            });
+            Ok((id, called.value))
+        }
+        Err(e) => {
+            let kind = match &e {
+                RuntimeError::Plugin(p) => p.kind(),
+                _ => "deployment",
+            };
+            telemetry.emit(Event::PluginCall {
+                plugin: &plugin,
+                fuel: 0,
+                error: Some(kind),
+            });
+            Err(e.into())
+        }
+    }
+}
+
+impl StreamEnd {
+    /// The version of the component behind this end, if it is one.
+    pub fn plugin(&self) -> Option<PluginId> {
+        match self {
+            StreamEnd::Component { host, key, .. } => host.current(key).ok(),
+            StreamEnd::Memory(_) => None,
+        }
+    }
+
+    /// Read a page after `cursor`.
+    pub async fn read_page(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+        t: &Telemetry,
+    ) -> Result<Page, EndError> {
+        match self {
+            StreamEnd::Memory(m) => m.read_log(cursor, limit).map_err(EndError::Memory),
+            StreamEnd::Component { host, key, stream } => {
+                let call = ConnectorCall::ReadPage {
+                    stream: stream.clone(),
+                    cursor: cursor.map(str::to_string),
+                    limit,
+                };
+                match connector(host, key, &call, t).await?.1 {
+                    ConnectorReply::Page(r) => r.map_err(EndError::from),
+                    _ => Err(EndError::Protocol("read-page")),
+                }
+            }
+        }
+    }
+
+    /// Read a page of the records the end holds now (for reconciliation: a memory target reads
+    /// its current state, a connector its stream).
+    pub async fn read_current(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+        t: &Telemetry,
+    ) -> Result<Page, EndError> {
+        match self {
+            StreamEnd::Memory(m) => Ok(m.read_current(cursor, limit)),
+            StreamEnd::Component { .. } => self.read_page(cursor, limit, t).await,
+        }
+    }
+
+    /// Write a batch; exactly one result per item. A failure of the whole call is each item's.
+    pub async fn write(
+        &self,
+        items: Vec<WriteItem>,
+        t: &Telemetry,
+    ) -> Vec<Result<Written, Failure>> {
+        let n = items.len();
+        let result = match self {
+            StreamEnd::Memory(m) => return m.write(&items),
+            StreamEnd::Component { host, key, stream } => {
+                let call = ConnectorCall::WriteBatch {
+                    stream: stream.clone(),
+                    items,
+                };
+                match connector(host, key, &call, t).await {
+                    Ok((_, ConnectorReply::Written(Ok(results)))) if results.len() == n => {
+                        Ok(results)
+                    }
+                    Ok((_, ConnectorReply::Written(Ok(results)))) => {
+                        Err(EndError::Failed(Failure {
+                            class: ErrorClass::Transient,
+                            message: format!(
+                                "connector answered {} results for {n} writes; a connector must answer each write",
+                                results.len()
+                            ),
+                            retry_after_ms: None,
+                            http_status: None,
+                            detail: None,
+                            waiting_for: None,
+                        }))
+                    }
+                    Ok((_, ConnectorReply::Written(Err(e)))) => Err(EndError::from(e)),
+                    Ok(_) => Err(EndError::Protocol("write-batch")),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        result.unwrap_or_else(|e| vec![Err(e.failure()); n])
+    }
+
+    /// Look records up by key.
+    pub async fn lookup(&self, keys: Vec<String>, t: &Telemetry) -> Result<Vec<Entity>, EndError> {
+        match self {
+            StreamEnd::Memory(m) => Ok(m.lookup(&keys)),
+            StreamEnd::Component { host, key, stream } => {
+                let call = ConnectorCall::Lookup {
+                    stream: stream.clone(),
+                    keys,
+                };
+                match connector(host, key, &call, t).await?.1 {
+                    ConnectorReply::Found(r) => r.map_err(EndError::from),
+                    _ => Err(EndError::Protocol("lookup-records")),
+                }
+            }
+        }
+    }
+}
+
+impl MapperEnd {
+    /// Name and version of the transform now.
+    pub fn plugin(&self) -> Option<PluginId> {
+        match self {
+            MapperEnd::Component { host, key } => host.current(key).ok(),
+            MapperEnd::Native { id, .. } => Some(id.clone()),
+        }
+    }
+
+    /// Map a batch: one outcome per record, or a failure of the whole batch.
+    pub async fn map(&self, batch: &[Entity], t: &Telemetry) -> Result<Vec<Outcome>, MapError> {
+        match self {
+            MapperEnd::Native { map, .. } => map(batch).map_err(MapError::Config),
+            MapperEnd::Component { host, key } => {
+                let result = host.transform(key, batch).await;
+                let plugin = host
+                    .current(key)
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|_| key.to_string());
+                match result {
+                    Ok((_, called)) => {
+                        t.emit(Event::PluginCall {
+                            plugin: &plugin,
+                            fuel: called.report.fuel_used,
+                            error: None,
+                        });
+                        called.value.map_err(MapError::Config)
+                    }
+                    Err(e) => {
+                        let kind = match &e {
+                            RuntimeError::Plugin(p) => p.kind(),
+                            _ => "deployment",
+                        };
+                        t.emit(Event::PluginCall {
+                            plugin: &plugin,
+                            fuel: 0,
+                            error: Some(kind),
+                        });
+                        Err(MapError::Plugin(e.to_string()))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Why a transform call mapped nothing.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum MapError {
+    /// The transform said its config is unusable: an operator must fix it.
+    #[error("transform config is unusable: {0}")]
+    Config(String),
+    /// The plugin trapped or hit a limit on this batch.
+    #[error("{0}")]
+    Plugin(String),
+}

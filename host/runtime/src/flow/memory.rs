@@ -1,0 +1,148 @@
+//! An in-memory stream usable as either end of a flow: a source log read by position, and a
+//! target that applies writes by key and honours idempotency keys like a platform that supports
+//! them natively.
+//!
+//! It exists for dry runs, benchmarks (`weft bench sync`) and tests of the engine itself; it
+//! deliberately has no faults, rate limits or persistence (the testbed and the simulators have
+//! those).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use weft_engine::{Failure, Page, WriteItem, Written};
+use weft_world::types::Entity;
+
+use super::key::entity_key;
+
+#[derive(Default)]
+struct State {
+    log: Vec<Entity>,
+    current: BTreeMap<String, (Entity, u64)>,
+    applied: HashMap<String, Written>,
+    writes_received: u64,
+    version: u64,
+}
+
+/// A stream held in memory.
+#[derive(Default)]
+pub struct MemoryStream {
+    state: Mutex<State>,
+}
+
+/// What a memory target has seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryCounts {
+    /// Write items received (re-sends included).
+    pub received: u64,
+    /// Distinct idempotency keys applied.
+    pub applied: u64,
+    /// Distinct entity keys held.
+    pub keys: u64,
+}
+
+impl MemoryStream {
+    /// An empty stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Append records to the source log.
+    pub fn append(&self, records: impl IntoIterator<Item = Entity>) {
+        self.state.lock().expect("lock").log.extend(records);
+    }
+
+    /// Read up to `limit` log records after the position in `cursor`.
+    pub fn read_log(&self, cursor: Option<&str>, limit: u32) -> Result<Page, String> {
+        let start = match cursor {
+            None => 0,
+            Some(c) => c
+                .parse::<usize>()
+                .map_err(|_| format!("cursor {c:?} is not a position in a memory stream"))?,
+        };
+        let s = self.state.lock().expect("lock");
+        let end = (start + limit as usize).min(s.log.len());
+        let records = s.log.get(start..end).unwrap_or_default().to_vec();
+        Ok(Page {
+            next_cursor: (end > start).then(|| end.to_string()),
+            has_more: end < s.log.len(),
+            records,
+        })
+    }
+
+    /// Read up to `limit` current records in key order after the key in `cursor`.
+    pub fn read_current(&self, cursor: Option<&str>, limit: u32) -> Page {
+        let s = self.state.lock().expect("lock");
+        let range = match cursor {
+            None => s.current.range::<String, _>(..),
+            Some(c) => s.current.range::<String, _>((
+                std::ops::Bound::Excluded(c.to_string()),
+                std::ops::Bound::Unbounded,
+            )),
+        };
+        let records: Vec<(String, Entity)> = range
+            .take(limit as usize + 1)
+            .map(|(k, (e, _))| (k.clone(), e.clone()))
+            .collect();
+        let has_more = records.len() > limit as usize;
+        let records: Vec<_> = records.into_iter().take(limit as usize).collect();
+        Page {
+            next_cursor: records.last().map(|(k, _)| k.clone()),
+            has_more,
+            records: records.into_iter().map(|(_, e)| e).collect(),
+        }
+    }
+
+    /// Apply a batch: one answer per item; an idempotency key seen before is answered with its
+    /// first result and not applied again.
+    pub fn write(&self, items: &[WriteItem]) -> Vec<Result<Written, Failure>> {
+        let mut s = self.state.lock().expect("lock");
+        items
+            .iter()
+            .map(|item| {
+                s.writes_received += 1;
+                if let Some(done) = s.applied.get(&item.idempotency_key) {
+                    return Ok(done.clone());
+                }
+                s.version += 1;
+                let key = entity_key(&item.entity);
+                let written = Written {
+                    target_id: key.clone(),
+                    target_version: s.version.to_string(),
+                };
+                let version = s.version;
+                s.current.insert(key, (item.entity.clone(), version));
+                s.applied
+                    .insert(item.idempotency_key.clone(), written.clone());
+                Ok(written)
+            })
+            .collect()
+    }
+
+    /// Current records with these keys.
+    pub fn lookup(&self, keys: &[String]) -> Vec<Entity> {
+        let s = self.state.lock().expect("lock");
+        keys.iter()
+            .filter_map(|k| s.current.get(k).map(|(e, _)| e.clone()))
+            .collect()
+    }
+
+    /// The current record of a key.
+    pub fn get(&self, key: &str) -> Option<Entity> {
+        self.state
+            .lock()
+            .expect("lock")
+            .current
+            .get(key)
+            .map(|(e, _)| e.clone())
+    }
+
+    /// What the stream has seen as a target.
+    pub fn counts(&self) -> MemoryCounts {
+        let s = self.state.lock().expect("lock");
+        MemoryCounts {
+            received: s.writes_received,
+            applied: s.applied.len() as u64,
+            keys: s.current.len() as u64,
+        }
+    }
+}
