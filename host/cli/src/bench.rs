@@ -1,6 +1,7 @@
 //! `weft bench ...`: benchmarks that print one JSON object.
 
 mod host;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +19,18 @@ pub enum BenchCommand {
         #[arg(long)]
         plugins_dir: Option<PathBuf>,
     },
+    /// Sync engine: 100,000 records through a flow with store commits; sandbox tax end to end.
+    Sync {
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+        /// Use the in-memory store instead of sled (measures the engine without durability).
+        #[arg(long)]
+        memory_store: bool,
+        /// Folder with the built components (noop.wasm, safety_stock.wasm).
+        #[arg(long)]
+        plugins_dir: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -26,6 +39,11 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
             json: _,
             plugins_dir,
         } => host::run(plugins_dir).await,
+        BenchCommand::Sync {
+            json: _,
+            memory_store,
+            plugins_dir,
+        } => sync::run(plugins_dir, memory_store).await,
     }
 }
 

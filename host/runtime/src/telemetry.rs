@@ -69,7 +69,11 @@ struct Inner {
     gauges: BTreeMap<(&'static str, String), f64>,
     commits: BTreeMap<String, [u64; COMMIT_BUCKETS.len() + 1]>,
     commit_sums: BTreeMap<String, f64>,
+    commit_samples: BTreeMap<String, Vec<f64>>,
 }
+
+/// Commit latencies kept per flow for percentiles (the newest win once full).
+const COMMIT_SAMPLES: usize = 10_000;
 
 /// The host's counters and gauges.
 #[derive(Default)]
@@ -168,6 +172,11 @@ impl Telemetry {
                     .unwrap_or(COMMIT_BUCKETS.len());
                 inner.commits.entry(flow.to_string()).or_default()[bucket] += 1;
                 *inner.commit_sums.entry(flow.to_string()).or_default() += seconds;
+                let samples = inner.commit_samples.entry(flow.to_string()).or_default();
+                if samples.len() == COMMIT_SAMPLES {
+                    samples.remove(0);
+                }
+                samples.push(seconds);
             }
             PluginCall {
                 plugin,
@@ -210,6 +219,12 @@ impl Telemetry {
             })
             .map(|(_, v)| v)
             .sum()
+    }
+
+    /// The latest page-commit latencies of a flow, in seconds, oldest first.
+    pub fn commit_seconds(&self, flow: &str) -> Vec<f64> {
+        let inner = self.inner.lock().expect("telemetry lock");
+        inner.commit_samples.get(flow).cloned().unwrap_or_default()
     }
 
     /// Everything in the Prometheus text exposition format.

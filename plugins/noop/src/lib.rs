@@ -1,5 +1,6 @@
-//! A transform that maps nothing: the smallest possible export, for measuring the host's
-//! per-call overhead (`weft bench host`).
+//! The identity transform: emits every record unchanged. The smallest useful export, for
+//! measuring the host's per-call overhead (`weft bench host`, with an empty batch) and the sync
+//! engine's own cost (`weft bench sync`).
 
 #[cfg(target_arch = "wasm32")]
 mod component {
@@ -9,8 +10,8 @@ mod component {
     struct Noop;
 
     impl Transform for Noop {
-        fn map_batch(_batch: Vec<Entity>) -> Result<Vec<Outcome>, String> {
-            Ok(Vec::new())
+        fn map_batch(batch: Vec<Entity>) -> Result<Vec<Outcome>, String> {
+            Ok(batch.into_iter().map(|e| Outcome::Emit(vec![e])).collect())
         }
     }
 

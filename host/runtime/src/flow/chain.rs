@@ -11,12 +11,21 @@ use weft_world::transform::exports::weft::connector::transform_api::Outcome;
 use weft_world::types::Entity;
 
 use super::ends::{MapError, MapperEnd};
-use super::key::to_record;
+use super::key::stub;
 use crate::telemetry::Telemetry;
 
 enum State {
     Live(Entity),
     Done(TransformOutcome),
+}
+
+/// The chain's result for a page: one outcome per record (an emitted record is a payload-less
+/// stub, see `key::stub`) and, at the same index, the mapped entity of each emitted record.
+pub struct Mapped {
+    /// One outcome per input record.
+    pub outcomes: Vec<TransformOutcome>,
+    /// The mapped entity of each emitted record; `None` for drops and failures.
+    pub entities: Vec<Option<Entity>>,
 }
 
 /// Map `entities` through `mappers`; one outcome per entity, in order. `Err` only for an
@@ -25,7 +34,7 @@ pub async fn map_chain(
     mappers: &[MapperEnd],
     entities: Vec<Entity>,
     t: &Telemetry,
-) -> Result<Vec<TransformOutcome>, String> {
+) -> Result<Mapped, String> {
     let mut states: Vec<State> = entities.into_iter().map(State::Live).collect();
     for mapper in mappers {
         let name = mapper.plugin().map(|p| p.to_string()).unwrap_or_default();
@@ -51,13 +60,23 @@ pub async fn map_chain(
             Err(message) => return Err(message),
         }
     }
-    Ok(states
-        .into_iter()
-        .map(|s| match s {
-            State::Live(e) => TransformOutcome::Emit(to_record(&e)),
-            State::Done(o) => o,
-        })
-        .collect())
+    let mut mapped = Mapped {
+        outcomes: Vec::with_capacity(states.len()),
+        entities: Vec::with_capacity(states.len()),
+    };
+    for s in states {
+        match s {
+            State::Live(e) => {
+                mapped.outcomes.push(TransformOutcome::Emit(stub(&e)));
+                mapped.entities.push(Some(e));
+            }
+            State::Done(o) => {
+                mapped.outcomes.push(o);
+                mapped.entities.push(None);
+            }
+        }
+    }
+    Ok(mapped)
 }
 
 /// One result per record: the batch's outcomes, or per-record ones after a plugin failure.

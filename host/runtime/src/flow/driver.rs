@@ -18,6 +18,7 @@ use super::key::{entity_key, from_record, meta};
 use super::runner::{Flow, FlowCtx, FlowError};
 use super::spec::WriteMode;
 use crate::telemetry::Event;
+use weft_world::types::Entity;
 
 fn op(mode: WriteMode) -> WriteOp {
     match mode {
@@ -55,7 +56,12 @@ fn outcome(result: Result<weft_engine::Written, Failure>) -> WriteOutcome {
 
 /// Write every record of `page` until each is settled. `Err` only for store failures and
 /// illegal page transitions (bugs); target failures settle records through the retry policy.
-pub async fn settle(flow: &Flow, ctx: &FlowCtx, page: &mut Page) -> Result<(), FlowError> {
+pub async fn settle(
+    flow: &Flow,
+    ctx: &FlowCtx,
+    page: &mut Page,
+    mapped: &[Option<Entity>],
+) -> Result<(), FlowError> {
     let flow_id = flow.spec.id();
     let mut done = HashSet::new();
     for key in page.idempotency_keys() {
@@ -101,7 +107,11 @@ pub async fn settle(flow: &Flow, ctx: &FlowCtx, page: &mut Page) -> Result<(), F
             let mut items = Vec::with_capacity(chunk.len());
             let mut unmappable = Vec::new();
             for w in chunk {
-                match from_record(&w.record) {
+                let entity = match mapped.get(w.index).and_then(Option::as_ref) {
+                    Some(e) => Ok(e.clone()),
+                    None => from_record(&w.record),
+                };
+                match entity {
                     Ok(entity) => items.push((
                         w.index,
                         WriteItem {

@@ -95,9 +95,27 @@ pub fn to_record(entity: &Entity) -> SyncRecord {
     }
 }
 
+/// A sync record with the entity's key and version but no payload: the engine keeps the entity
+/// beside the page and only serializes it for records that park or wait (see [`fill_payload`]).
+pub fn stub(entity: &Entity) -> SyncRecord {
+    SyncRecord {
+        key: entity_key(entity),
+        version: meta(entity).version.clone(),
+        payload: Value::Null,
+    }
+}
+
+/// Give a stub its entity's JSON.
+pub fn fill_payload(record: &mut SyncRecord, entity: &Entity) {
+    if record.payload.is_null() {
+        record.payload = serde_json::to_value(entity).unwrap_or(Value::Null);
+    }
+}
+
 /// The entity a sync record carries, or why its payload is not one.
 pub fn from_record(record: &SyncRecord) -> Result<Entity, String> {
-    serde_json::from_value(record.payload.clone()).map_err(|e| {
+    use serde::Deserialize as _;
+    Entity::deserialize(&record.payload).map_err(|e| {
         format!(
             "record {} does not hold an entity of the canonical model: {e}",
             record.key

@@ -82,7 +82,7 @@ impl FlowCtx {
         for e in read_all(&flow.source, false, self).await? {
             newest.insert(entity_key(&e), e);
         }
-        let outcomes = map_chain(
+        let chain = map_chain(
             &flow.mappers,
             newest.into_values().collect(),
             &self.telemetry,
@@ -91,11 +91,12 @@ impl FlowCtx {
         .map_err(FlowError::Transform)?;
         let mut unmappable = 0;
         let mut mapped: Vec<SyncRecord> = Vec::new();
-        for o in outcomes {
-            match o {
-                TransformOutcome::Emit(r) => mapped.push(r),
-                TransformOutcome::Drop(_) => {}
-                TransformOutcome::Fail(_) => unmappable += 1,
+        for (o, e) in chain.outcomes.into_iter().zip(chain.entities) {
+            match (o, e) {
+                (TransformOutcome::Emit(_), Some(e)) => mapped.push(super::key::to_record(&e)),
+                (TransformOutcome::Emit(r), None) => mapped.push(r),
+                (TransformOutcome::Drop(_), _) => {}
+                (TransformOutcome::Fail(_), _) => unmappable += 1,
             }
         }
         let source: Vec<(String, serde_json::Value)> =
@@ -164,7 +165,7 @@ impl FlowCtx {
             policy: &flow.spec.retry,
         };
         page.transform_identity(env)?;
-        settle(flow, self, &mut page).await?;
+        settle(flow, self, &mut page, &[]).await?;
         let c = page.commit()?;
         self.store.ledger_put(&c.ledger)?;
         for p in &c.parked {

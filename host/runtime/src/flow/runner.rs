@@ -21,7 +21,7 @@ use weft_world::types::Entity;
 use super::chain::map_chain;
 use super::driver::settle;
 use super::ends::{EndError, MapperEnd, StreamEnd};
-use super::key::{entity_key, from_record, provides, to_record};
+use super::key::{entity_key, fill_payload, from_record, provides, stub};
 use super::spec::{FlowSpec, WriteMode};
 use crate::telemetry::{Event, Telemetry};
 
@@ -231,29 +231,32 @@ impl FlowCtx {
         next: Cursor,
         entities: Vec<Entity>,
     ) -> Result<PageCommit, FlowError> {
-        let records: Vec<SyncRecord> = entities.iter().map(to_record).collect();
+        let records: Vec<SyncRecord> = entities.iter().map(stub).collect();
         let mut page = Page::read(stream, from, next, records, operation(flow.spec.write));
-        self.settle_entities(flow, &mut page, entities).await?;
-        let commit = page.commit()?;
+        let keep = self.settle_entities(flow, &mut page, entities).await?;
+        let mut commit = page.commit()?;
+        fill_payloads(&mut commit, &keep);
         let started = Instant::now();
         self.store.commit_page(&commit)?;
         self.report_commit(&commit, started.elapsed().as_secs_f64());
         Ok(commit)
     }
 
-    /// Transform and write a page's records until each is settled.
+    /// Transform and write a page's records until each is settled. Returns the source entities,
+    /// for the payloads of records that park or wait (serialized only then).
     pub(crate) async fn settle_entities(
         &self,
         flow: &Flow,
         page: &mut Page,
         entities: Vec<Entity>,
-    ) -> Result<(), FlowError> {
+    ) -> Result<Vec<Entity>, FlowError> {
         let env = PageEnv {
             clock: self.clock.as_ref(),
             ids: self.ids.as_ref(),
             policy: &flow.spec.retry,
         };
-        let outcomes = map_chain(&flow.mappers, entities, &self.telemetry)
+        let sources = entities.clone();
+        let mapped = map_chain(&flow.mappers, entities, &self.telemetry)
             .await
             .map_err(FlowError::Transform)?;
         let versions = flow
@@ -263,8 +266,9 @@ impl FlowCtx {
             .chain(flow.target.plugin())
             .map(|p| (p.name, p.version))
             .collect();
-        page.transform(outcomes, versions, env)?;
-        settle(flow, self, page).await
+        page.transform(mapped.outcomes, versions, env)?;
+        settle(flow, self, page, &mapped.entities).await?;
+        Ok(sources)
     }
 
     fn report_commit(&self, c: &PageCommit, seconds: f64) {
@@ -378,8 +382,9 @@ impl FlowCtx {
             Ok(e) => e,
             Err(m) => return Err(FlowError::Contract(m)),
         };
-        self.settle_entities(flow, &mut page, vec![entity]).await?;
+        let keep = self.settle_entities(flow, &mut page, vec![entity]).await?;
         let mut c = page.commit()?;
+        fill_payloads(&mut c, &keep);
         Ok(if let Some(entry) = c.ledger.pop() {
             Resolution::Confirmed(entry)
         } else if let Some(mut p) = c.parked.pop() {
@@ -408,6 +413,24 @@ impl RunReport {
             if let Some(tokens) = provided.get(&entry.key) {
                 self.landed.extend(tokens.iter().cloned());
             }
+        }
+    }
+}
+
+/// Give parked and waiting records of a commit their source entity's JSON.
+fn fill_payloads(commit: &mut PageCommit, sources: &[Entity]) {
+    if commit.parked.is_empty() && commit.waiting.is_empty() {
+        return;
+    }
+    let by_key: HashMap<String, &Entity> = sources.iter().map(|e| (entity_key(e), e)).collect();
+    let records = commit
+        .parked
+        .iter_mut()
+        .map(|p| &mut p.record)
+        .chain(commit.waiting.iter_mut().map(|w| &mut w.record));
+    for r in records {
+        if let Some(e) = by_key.get(&r.key) {
+            fill_payload(r, e);
         }
     }
 }
