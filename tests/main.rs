@@ -1,4 +1,5 @@
 //! One integration binary for every end-to-end scenario (one link step, shared component build).
 
+mod flows;
 mod host;
 mod platform;

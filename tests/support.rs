@@ -9,6 +9,8 @@ use weft_engine::{EngineConfig, PluginId};
 use weft_runtime::{DeploymentSpec, PluginHost};
 use weft_world::types::{Entity, InventoryLevel, Meta};
 
+pub mod testbed;
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -3,8 +3,11 @@
 //! Thin: each subcommand parses its flags and calls into the runtime; no sync or capability
 //! logic lives here.
 
+mod assemble;
 mod bench;
+mod config;
 mod demo;
+mod ops;
 mod plugin;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +40,25 @@ enum Command {
     /// Benchmarks printing JSON.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Run the host described by a config file (flows, triggers, timers) until Ctrl-C.
+    Run(ops::RunArgs),
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(ops::ConfigCommand),
+    /// Flows with state, counts and last error.
+    Flows {
+        #[command(flatten)]
+        cfg: ops::ConfigArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Parked records with their errors.
+    Parked(ops::ParkedArgs),
+    /// Re-run parked records through the current plugins, with their idempotency keys.
+    Replay(ops::ReplayArgs),
+    /// Compare both sides of a flow and report drift; optionally heal it.
+    Reconcile(ops::ReconcileArgs),
     /// Run the demo: load the plugins, push records through them, show hostile plugins stopped.
     Demo(demo::DemoArgs),
 }
@@ -61,6 +83,12 @@ fn main() -> std::process::ExitCode {
             Command::Plugin(cmd) => plugin::run(cmd).await,
             Command::Bench(cmd) => bench::run(cmd).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::Run(args) => ops::run(args).await,
+            Command::Config(cmd) => ops::check(cmd),
+            Command::Flows { cfg, json } => ops::flows(cfg, json).await,
+            Command::Parked(args) => ops::parked(args).await,
+            Command::Replay(args) => ops::replay(args).await,
+            Command::Reconcile(args) => ops::reconcile(args).await,
         }
     });
     match result {

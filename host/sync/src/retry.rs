@@ -125,6 +125,7 @@ pub enum Decision {
 
 /// The retry policy of a flow. Every field is a cap; [`Default`] gives production values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 pub struct RetryPolicy {
     /// Backoff before the second attempt, before jitter.
     pub base_delay_ms: u64,

@@ -15,7 +15,7 @@ use super::key::stub;
 use crate::telemetry::Telemetry;
 
 enum State {
-    Live(Entity),
+    Live(Box<Entity>),
     Done(TransformOutcome),
 }
 
@@ -35,7 +35,7 @@ pub async fn map_chain(
     entities: Vec<Entity>,
     t: &Telemetry,
 ) -> Result<Mapped, String> {
-    let mut states: Vec<State> = entities.into_iter().map(State::Live).collect();
+    let mut states: Vec<State> = entities.into_iter().map(|e| State::Live(Box::new(e))).collect();
     for mapper in mappers {
         let name = mapper.plugin().map(|p| p.to_string()).unwrap_or_default();
         let live: Vec<usize> = (0..states.len())
@@ -47,7 +47,7 @@ pub async fn map_chain(
         let batch: Vec<Entity> = live
             .iter()
             .map(|i| match &states[*i] {
-                State::Live(e) => e.clone(),
+                State::Live(e) => (**e).clone(),
                 State::Done(_) => unreachable!("filtered to live"),
             })
             .collect();
@@ -68,7 +68,7 @@ pub async fn map_chain(
         match s {
             State::Live(e) => {
                 mapped.outcomes.push(TransformOutcome::Emit(stub(&e)));
-                mapped.entities.push(Some(e));
+                mapped.entities.push(Some(*e));
             }
             State::Done(o) => {
                 mapped.outcomes.push(o);
@@ -120,7 +120,7 @@ fn apply(plugin: &str, outcome: Result<Outcome, String>) -> State {
         )))
     };
     match outcome {
-        Ok(Outcome::Emit(mut v)) if v.len() == 1 => State::Live(v.remove(0)),
+        Ok(Outcome::Emit(mut v)) if v.len() == 1 => State::Live(Box::new(v.remove(0))),
         Ok(Outcome::Emit(v)) if v.is_empty() => State::Done(TransformOutcome::Drop(format!(
             "transform {plugin} emitted nothing for this record"
         ))),

@@ -58,7 +58,7 @@ async fn read_all(end: &StreamEnd, current: bool, ctx: &FlowCtx) -> Result<Vec<E
         }
         .map_err(|error| FlowError::Read {
             stream: "reconciliation read".into(),
-            error,
+            error: Box::new(error),
         })?;
         let advanced = page.next_cursor.is_some() && page.next_cursor != cursor;
         out.extend(page.records);

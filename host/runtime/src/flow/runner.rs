@@ -64,7 +64,7 @@ pub enum FlowError {
         /// The source stream.
         stream: String,
         /// What happened.
-        error: EndError,
+        error: Box<EndError>,
     },
     /// The transform chain cannot map anything.
     #[error("{0}")]
@@ -215,7 +215,7 @@ impl FlowCtx {
                 Err(error) => {
                     return Err(FlowError::Read {
                         stream: flow.spec.source.stream.clone(),
-                        error,
+                        error: Box::new(error),
                     });
                 }
             }

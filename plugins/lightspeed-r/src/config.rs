@@ -1,0 +1,130 @@
+//! The deployment's config (all keys optional):
+//!
+//! ```json
+//! { "currency": "USD", "register-id": 1, "employee-id": 1, "shipping-sku": "SHIPPING",
+//!   "payment-types": { "cash": 1, "check": 2, "card": 3 }, "default-payment-type": 4 }
+//! ```
+//!
+//! Lightspeed amounts carry no currency, so `currency` names it. Posted sales are rung on
+//! `register-id` by `employee-id`; shipping is a line of the item whose SKU is `shipping-sku`;
+//! a tender's kind picks its `paymentTypeID` from `payment-types` (kinds not listed use
+//! `default-payment-type`, the account's "online" type).
+//!
+//! Deliberately not here: credentials and the base URL (the operator's "lightspeed" connection).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The connector's config.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct Config {
+    /// ISO 4217 code of every amount.
+    pub currency: String,
+    /// Register posted sales are rung on.
+    pub register_id: u64,
+    /// Employee posted sales are rung by.
+    pub employee_id: u64,
+    /// SKU of the non-inventory item that carries shipping charges.
+    pub shipping_sku: String,
+    /// Tender kind -> `paymentTypeID` (merged over the defaults).
+    pub payment_types: BTreeMap<String, u64>,
+    /// `paymentTypeID` of tender kinds not listed.
+    pub default_payment_type: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            currency: "USD".into(),
+            register_id: 1,
+            employee_id: 1,
+            shipping_sku: "SHIPPING".into(),
+            payment_types: BTreeMap::new(),
+            default_payment_type: 4,
+        }
+    }
+}
+
+const DEFAULT_TYPES: [(&str, u64); 5] = [
+    ("cash", 1),
+    ("check", 2),
+    ("cheque", 2),
+    ("card", 3),
+    ("credit-card", 3),
+];
+
+impl Config {
+    /// Parse the deployment config; the error tells the operator what is wrong.
+    pub fn parse(json: &str) -> Result<Config, String> {
+        let c: Config = serde_json::from_str(json)
+            .map_err(|e| format!("lightspeed-r config is invalid: {e}"))?;
+        if c.currency.len() != 3 || !c.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(format!(
+                "lightspeed-r config: currency {:?} is not an upper-case ISO 4217 code",
+                c.currency
+            ));
+        }
+        Ok(c)
+    }
+
+    /// The `paymentTypeID` for a tender kind.
+    pub fn payment_type(&self, kind: &str) -> u64 {
+        let kind = kind.to_ascii_lowercase();
+        self.payment_types
+            .get(&kind)
+            .copied()
+            .or_else(|| {
+                DEFAULT_TYPES
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .map(|(_, id)| *id)
+            })
+            .unwrap_or(self.default_payment_type)
+    }
+
+    /// The tender kind for a payment type, from its Lightspeed `type` (or the configured id).
+    pub fn tender_kind(&self, type_name: Option<&str>, payment_type_id: u64) -> String {
+        match type_name.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
+            Some("cash") => "cash".into(),
+            Some("credit card") => "card".into(),
+            Some("check") => "check".into(),
+            Some("ecom") => "online".into(),
+            Some(t) if !t.is_empty() => t.replace(' ', "-"),
+            _ => self
+                .payment_types
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v))
+                .chain(DEFAULT_TYPES)
+                .find(|(_, id)| *id == payment_type_id)
+                .map(|(k, _)| k.to_string())
+                .unwrap_or_else(|| format!("payment-type-{payment_type_id}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_overrides_and_refusals() {
+        let c = Config::parse("{}").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.payment_type("Cash"), 1);
+        assert_eq!(c.payment_type("shopify-payments"), 4);
+        let c = Config::parse(r#"{"payment-types": {"shopify-payments": 7}, "currency": "EUR"}"#)
+            .unwrap();
+        assert_eq!(c.payment_type("shopify-payments"), 7);
+        assert_eq!(c.tender_kind(None, 7), "shopify-payments");
+        assert_eq!(c.tender_kind(Some("credit card"), 3), "card");
+        assert_eq!(c.tender_kind(None, 99), "payment-type-99");
+        assert!(
+            Config::parse(r#"{"curency": "USD"}"#)
+                .unwrap_err()
+                .contains("unknown field")
+        );
+        assert!(Config::parse(r#"{"currency": "usd"}"#).is_err());
+    }
+}

@@ -1,0 +1,197 @@
+//! The connector's streams and the dispatch of `describe`, `read-page`, `write-batch` and
+//! `lookup-records` to them:
+//!
+//! | stream | entity | read | write | lookup keys |
+//! |---|---|---|---|---|
+//! | `inventory-levels` | inventory-level | ItemShop by `timeStamp` | – | `SKU@shopID` |
+//! | `products` | product | Item by `timeStamp`, grouped into ItemMatrix | – | – |
+//! | `customers` | customer | Customer by `timeStamp` | upsert (match by email, phone, external id) | `customer:<email>`, `customer:phone:<phone>` |
+//! | `sales` | order / customer-return | completed Sale by `timeStamp` | – | – |
+//! | `orders` | order | – | posts a Sale | – |
+//!
+//! Every read cursor is the keyset cursor of `cursor`. Attributes the connector emits:
+//! `weft.key` (cross-system key where the natural rule cannot match), `lightspeed.item-id`,
+//! `lightspeed.ticket-number`, `lightspeed.original-sale-id`, `weft.original-order-key`.
+//!
+//! Deliberately not here: HTTP details (`client`), paging (`scan`), the record shapes (`wire`).
+
+pub mod customer_write;
+pub mod customers;
+pub mod inventory;
+pub mod order_body;
+pub mod orders;
+pub mod products;
+pub mod sales;
+
+use weft_sdk::connector::{
+    CallError, ConnectorInfo, ErrorClass, Failure, Page, StreamInfo, WriteItem, Written, failure,
+};
+use weft_sdk::model::{Attribute, Entity, Meta};
+
+use crate::client::{CONNECTION, Client, Env, Level};
+use crate::config::Config;
+use crate::cursor::Cursor;
+
+/// Stream names.
+pub const INVENTORY: &str = "inventory-levels";
+/// Products (matrices with their items).
+pub const PRODUCTS: &str = "products";
+/// Customers.
+pub const CUSTOMERS: &str = "customers";
+/// Completed sales and refunds.
+pub const SALES: &str = "sales";
+/// Online orders posted as sales.
+pub const ORDERS: &str = "orders";
+
+/// The `source-system` of every entity this connector reads.
+pub const SYSTEM: &str = "lightspeed-r";
+
+/// What `describe` returns.
+pub fn info() -> ConnectorInfo {
+    let s = |name: &str, kind: &str, readable, writable, lookup| StreamInfo {
+        name: name.into(),
+        entity_kind: kind.into(),
+        readable,
+        writable,
+        lookup,
+    };
+    ConnectorInfo {
+        platform: SYSTEM.into(),
+        streams: vec![
+            s(INVENTORY, "inventory-level", true, false, true),
+            s(PRODUCTS, "product", true, false, false),
+            s(CUSTOMERS, "customer", true, true, true),
+            s(SALES, "order", true, false, false),
+            s(ORDERS, "order", false, true, false),
+        ],
+        connections: vec![CONNECTION.into()],
+    }
+}
+
+fn config(env: &dyn Env) -> Result<Config, CallError> {
+    Config::parse(&env.config()).map_err(|e| CallError::Failed(failure(ErrorClass::Permanent, e)))
+}
+
+/// `read-page`.
+pub fn read_page(
+    env: &dyn Env,
+    stream: &str,
+    cursor: Option<String>,
+    limit: u32,
+) -> Result<Page, CallError> {
+    let config = config(env)?;
+    let client = Client::new(env);
+    let mut cur = match cursor {
+        Some(text) => Cursor::decode(stream, &text).map_err(CallError::BadCursor)?,
+        None => Cursor::start(stream),
+    };
+    let before = cur.clone();
+    let want = limit.clamp(1, 1000) as usize;
+    let (records, caught_up) = match stream {
+        INVENTORY => inventory::read(&client, &mut cur, want),
+        PRODUCTS => products::read(&client, &config, &mut cur, want),
+        CUSTOMERS => customers::read(&client, &mut cur, want),
+        SALES => sales::read(&client, &config, &mut cur, want),
+        ORDERS => return Err(CallError::UnknownStream(format!("{ORDERS} is write-only"))),
+        other => return Err(CallError::UnknownStream(other.into())),
+    }
+    .map_err(CallError::Failed)?;
+    Ok(Page {
+        records,
+        next_cursor: (cur != before).then(|| cur.encode()),
+        has_more: !caught_up,
+    })
+}
+
+/// `write-batch`.
+pub fn write_batch(
+    env: &dyn Env,
+    stream: &str,
+    items: Vec<WriteItem>,
+) -> Result<Vec<Result<Written, Failure>>, CallError> {
+    let config = config(env)?;
+    let client = Client::new(env);
+    match stream {
+        CUSTOMERS => Ok(customer_write::write(&client, items)),
+        ORDERS => Ok(orders::write(&client, &config, items)),
+        INVENTORY | PRODUCTS | SALES => Err(CallError::UnknownStream(format!(
+            "{stream} is read-only in lightspeed-r"
+        ))),
+        other => Err(CallError::UnknownStream(other.into())),
+    }
+}
+
+/// `lookup-records`.
+pub fn lookup(env: &dyn Env, stream: &str, keys: Vec<String>) -> Result<Vec<Entity>, CallError> {
+    let client = Client::new(env);
+    match stream {
+        INVENTORY => inventory::lookup(&client, &keys),
+        CUSTOMERS => customers::lookup(&client, &keys),
+        PRODUCTS | SALES | ORDERS => {
+            return Err(CallError::UnknownStream(format!(
+                "{stream} has no lookup in lightspeed-r"
+            )));
+        }
+        other => return Err(CallError::UnknownStream(other.into())),
+    }
+    .map_err(CallError::Failed)
+}
+
+/// Run `one` for each item, in order; after a rate-limited failure the remaining items fail the
+/// same way without being sent (the bucket is empty; sending more only lengthens the wait).
+pub fn each_item(
+    client: &Client<'_>,
+    items: Vec<WriteItem>,
+    mut one: impl FnMut(&WriteItem) -> Result<Written, Failure>,
+) -> Vec<Result<Written, Failure>> {
+    let mut throttled: Option<Failure> = None;
+    let mut out = Vec::with_capacity(items.len());
+    for item in &items {
+        if let Some(f) = &throttled {
+            out.push(Err(f.clone()));
+            continue;
+        }
+        let result = one(item);
+        if let Err(f) = &result {
+            let msg = format!(
+                "write {}: {:?} {}",
+                item.idempotency_key, f.class, f.message
+            );
+            client.log(Level::Info, &msg);
+            if f.class == ErrorClass::RateLimited {
+                throttled = Some(f.clone());
+            }
+        }
+        out.push(result);
+    }
+    out
+}
+
+/// Provenance of a Lightspeed record.
+pub fn meta(source_id: impl Into<String>, version: &str) -> Meta {
+    Meta {
+        source_system: SYSTEM.into(),
+        source_id: source_id.into(),
+        version: crate::time::canonical(version),
+        external_ids: Vec::new(),
+        attributes: Vec::new(),
+    }
+}
+
+/// A name/value attribute.
+pub fn attr(name: &str, value: impl Into<String>) -> Attribute {
+    Attribute {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+/// A permanent failure about one record.
+pub fn permanent(message: impl Into<String>) -> Failure {
+    failure(ErrorClass::Permanent, message)
+}
+
+#[cfg(test)]
+mod read_tests;
+#[cfg(test)]
+mod write_tests;

@@ -1,0 +1,4 @@
+//! Flows across components: the test connectors against the testbed platform over real HTTP.
+//! Not here: single-component host behaviour (`host`) or platform simulators (`platform`).
+
+mod connectors;
