@@ -21,9 +21,9 @@ mod faults;
 
 type Results = Result<Vec<Result<Written, Failure>>, CallError>;
 
-struct Bed {
-    host: Arc<PluginHost>,
-    tb: RunningTestbed,
+pub(super) struct Bed {
+    pub(super) host: Arc<PluginHost>,
+    pub(super) tb: RunningTestbed,
     source: DeploymentKey,
     target: DeploymentKey,
     _dir: tempfile::TempDir,
@@ -31,7 +31,7 @@ struct Bed {
 
 /// A host with both connectors deployed for tenant "acme", bound to a testbed seeded with
 /// `records`; connections time out after `timeout_ms` and make `attempts` attempts.
-async fn bed_with(records: usize, timeout_ms: u64, attempts: u32) -> Bed {
+pub(super) async fn bed_with(records: usize, timeout_ms: u64, attempts: u32) -> Bed {
     let dir = tempfile::tempdir().unwrap();
     let host = host(dir.path());
     let tb = Testbed::start();

@@ -2,3 +2,4 @@
 //! Not here: single-component host behaviour (`host`) or platform simulators (`platform`).
 
 mod connectors;
+mod engine;
