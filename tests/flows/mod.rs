@@ -2,4 +2,5 @@
 //! Not here: single-component host behaviour (`host`) or platform simulators (`platform`).
 
 mod connectors;
+mod crash;
 mod engine;
