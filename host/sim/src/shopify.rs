@@ -7,8 +7,9 @@
 //!   `inventoryAdjustQuantities` with `changeFromQuantity` compare-and-set and `@idempotent(key:)`,
 //!   orders with line items, discounts, taxes, shipping, transactions and their fulfilment
 //!   location, `fulfillmentCreate` with tracking, `refundCreate` with restock to a location,
-//!   customers (search by email/phone, create, update), Shopify Payments payouts and balance
-//!   transactions, webhook subscriptions; Relay cursor paging and `query:` filters.
+//!   customers (search by email/phone, create, update), `productSet` (a product with its options
+//!   and whole variant list, synchronous), Shopify Payments payouts and balance transactions,
+//!   webhook subscriptions; Relay cursor paging and `query:` filters.
 //! - Calculated query cost with `extensions.cost` on every answer, a per-shop leaky bucket on the
 //!   scaled clock, THROTTLED and MAX_COST_EXCEEDED errors (`cost.rs`).
 //! - Webhooks in REST shape, HMAC-signed, retried with back-off (`webhooks.rs`).
@@ -18,7 +19,7 @@
 //!   online-order activity generator, and run-time fault injection ([`crate::faults::Faults`], also at `/__sim/faults`).
 //!
 //! Deliberately not here: the REST Admin API (only its shapes, for webhook bodies), bulk
-//! operations, returns, `orderCreate`/`productSet`, multi-currency, the CLI.
+//! operations, returns, `orderCreate`, asynchronous `productSet`, multi-currency, the CLI.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), weft_sim::shopify::ShopifyError> {
@@ -38,6 +39,8 @@ mod mutation;
 mod orders;
 mod paging;
 mod payments;
+mod product_check;
+mod product_set;
 mod query;
 mod refunds;
 mod rest;

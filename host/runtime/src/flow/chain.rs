@@ -35,7 +35,10 @@ pub async fn map_chain(
     entities: Vec<Entity>,
     t: &Telemetry,
 ) -> Result<Mapped, String> {
-    let mut states: Vec<State> = entities.into_iter().map(|e| State::Live(Box::new(e))).collect();
+    let mut states: Vec<State> = entities
+        .into_iter()
+        .map(|e| State::Live(Box::new(e)))
+        .collect();
     for mapper in mappers {
         let name = mapper.plugin().map(|p| p.to_string()).unwrap_or_default();
         let live: Vec<usize> = (0..states.len())

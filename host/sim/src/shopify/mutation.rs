@@ -1,16 +1,17 @@
-//! The GraphQL `MutationRoot`, merged from three groups: `inventory` (compare-and-set quantity
-//! writes with `@idempotent`), `orders` (fulfilment with tracking, refunds with restock) and
-//! `admin` (customers, catalogue edits, webhook subscriptions). Inputs and payloads carry
-//! Shopify's type names so connectors' documents (which declare variables such as
-//! `$input: InventorySetQuantitiesInput!`) validate unchanged.
+//! The GraphQL `MutationRoot`, merged from four groups: `inventory` (compare-and-set quantity
+//! writes with `@idempotent`), `orders` (fulfilment with tracking, refunds with restock),
+//! `admin` (customers, catalogue edits, webhook subscriptions) and `products` (`productSet`).
+//! Inputs and payloads carry Shopify's type names so connectors' documents (which declare
+//! variables such as `$input: InventorySetQuantitiesInput!`) validate unchanged.
 //!
 //! Every mutation is all-or-nothing: user errors are returned in `userErrors` with nothing
 //! applied. Deliberately not here: `orderCreate` (orders come from the activity generator and
-//! [`crate::shopify::RunningShopify::create_order`]), `productSet`/`productCreate`, returns.
+//! [`crate::shopify::RunningShopify::create_order`]), `productCreate`, returns.
 
 mod admin;
 mod inventory;
 mod orders;
+mod products;
 
 use async_graphql::{MergedObject, SimpleObject};
 
@@ -35,6 +36,7 @@ macro_rules! user_error_type {
 user_error_type!(
     InventorySetQuantitiesUserError,
     InventoryAdjustQuantitiesUserError,
+    ProductSetUserError,
     UserErrorObj
 );
 
@@ -48,4 +50,5 @@ pub struct MutationRoot(
     inventory::InventoryMutations,
     orders::OrderMutations,
     admin::AdminMutations,
+    products::ProductMutations,
 );
