@@ -19,7 +19,7 @@ const RECORDS: usize = 1_500;
 const KILLS: u32 = 20;
 
 /// The `weft` binary: `$WEFT_BIN`, or built into the workspace target directory.
-fn weft_bin() -> PathBuf {
+pub(super) fn weft_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("WEFT_BIN") {
         return bin.into();
     }
@@ -35,7 +35,7 @@ fn weft_bin() -> PathBuf {
     target.join("debug/weft")
 }
 
-fn write_config(dir: &Path, base_url: &str) -> PathBuf {
+pub(super) fn write_config(dir: &Path, base_url: &str) -> PathBuf {
     let _ = weft_tests::component("test-source"); // builds the components
     let config = format!(
         r#"

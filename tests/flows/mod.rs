@@ -1,6 +1,7 @@
 //! Flows across components: the test connectors against the testbed platform over real HTTP.
 //! Not here: single-component host behaviour (`host`) or platform simulators (`platform`).
 
+mod cli;
 mod connectors;
 mod crash;
 mod engine;

@@ -123,12 +123,18 @@ pub fn from_record(record: &SyncRecord) -> Result<Entity, String> {
     })
 }
 
-/// The entity's fields as a JSON object without the kind wrapper, for reconciliation.
+/// The entity's fields as a JSON object without the kind wrapper and without `meta`, for
+/// reconciliation: provenance (source system, ids, versions) always differs between two systems,
+/// so it is never drift.
 pub fn fields(record: &SyncRecord) -> Value {
-    match &record.payload {
+    let mut inner = match &record.payload {
         Value::Object(map) if map.len() == 1 => map.values().next().cloned().unwrap_or(Value::Null),
         other => other.clone(),
+    };
+    if let Value::Object(map) = &mut inner {
+        map.remove("meta");
     }
+    inner
 }
 
 #[cfg(test)]

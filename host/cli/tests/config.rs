@@ -1,0 +1,126 @@
+//! `weft config check`: one test per kind of mistake; each error names the file, the line, the
+//! key and what to do, and nothing starts.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const GOOD: &str = r#"
+store = "state"
+
+[tenants.acme.connections.pos]
+base-url = "http://127.0.0.1:9"
+allow-loopback = true
+
+[tenants.acme.deployments.source]
+component = "plugin.wasm"
+version = "1.0.0"
+connections = ["pos"]
+
+[tenants.acme.flows.stock]
+source = "source/inventory"
+target = "source/inventory"
+"#;
+
+fn check(dir: &Path, text: &str) -> (bool, String) {
+    std::fs::write(dir.join("plugin.wasm"), b"not needed by check").unwrap();
+    let path = dir.join("weft.toml");
+    std::fs::write(&path, text).unwrap();
+    let o: Output = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["config", "check", "-c"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), all)
+}
+
+#[test]
+fn a_good_file_checks_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = check(dir.path(), GOOD);
+    assert!(ok, "{out}");
+    assert!(out.contains("1 tenants, 1 deployments, 1 flows"), "{out}");
+}
+
+#[test]
+fn an_unknown_key_is_refused_with_its_line_and_the_allowed_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = check(
+        dir.path(),
+        &GOOD.replace(
+            "allow-loopback = true",
+            "allow-loopback = true\nalow-retries = 3",
+        ),
+    );
+    assert!(!ok);
+    assert!(out.contains("weft.toml:7"), "{out}");
+    assert!(
+        out.contains("alow-retries") && out.contains("allow-loopback"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_bad_value_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = check(
+        dir.path(),
+        &GOOD.replace(
+            "target = \"source/inventory\"",
+            "target = \"source/inventory\"\nwrite = \"overwrite\"",
+        ),
+    );
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:16") && out.contains("overwrite") && out.contains("set-quantity"),
+        "{out}"
+    );
+}
+
+#[test]
+fn references_to_missing_things_are_all_reported_with_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD
+        .replace("connections = [\"pos\"]", "connections = [\"shop\"]")
+        .replace(
+            "target = \"source/inventory\"",
+            "target = \"shopify/inventory\"",
+        )
+        .replace(
+            "component = \"plugin.wasm\"",
+            "component = \"missing.wasm\"",
+        );
+    let (ok, out) = check(dir.path(), &text);
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:9: tenants.acme.deployments.source.component")
+            && out.contains("does not exist"),
+        "{out}"
+    );
+    assert!(
+        out.contains("weft.toml:11: tenants.acme.deployments.source.connections")
+            && out.contains("no connection named \"shop\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("weft.toml:15: tenants.acme.flows.stock.target")
+            && out.contains("no deployment named \"shopify\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unresolvable_secret_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD.replace("allow-loopback = true", "allow-loopback = true\nauth = { header = \"Authorization\", prefix = \"Bearer \", secret = \"env:WEFT_TEST_SURELY_UNSET\" }");
+    let (ok, out) = check(dir.path(), &text);
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:7") && out.contains("WEFT_TEST_SURELY_UNSET is not set"),
+        "{out}"
+    );
+}
