@@ -40,6 +40,7 @@ pub async fn assemble(config: Config) -> anyhow::Result<Assembled> {
             config.store_dir.display()
         )
     };
+    let retention = config.retention;
     let db = sled::open(config.store_dir.join("plugins")).with_context(lock_hint)?;
     let store = SledStore::open(config.store_dir.join("sync")).with_context(lock_hint)?;
     let host = Arc::new(PluginHost::new(
@@ -90,6 +91,10 @@ pub async fn assemble(config: Config) -> anyhow::Result<Assembled> {
     let ctx = FlowCtx::new(Arc::new(store), Arc::new(Telemetry::new()));
     Ok(Assembled {
         host,
-        flows: Flows::new(ctx, flows),
+        flows: {
+            let flows = Flows::new(ctx, flows);
+            flows.set_retention(retention);
+            flows
+        },
     })
 }

@@ -247,3 +247,25 @@ async fn reconciliation_reports_drift_and_heals_through_the_write_path() {
     );
     let _ = ReconcileOptions::default();
 }
+
+#[tokio::test]
+async fn parked_records_are_purged_by_age_only() {
+    let r = rig(0);
+    r.source.append([
+        level("BAD-1", 1, 1),
+        level("BAD-2", 2, 1),
+        level("OK-1", 3, 1),
+    ]);
+    let flows = weft_runtime::flow::Flows::new(r.ctx.clone(), vec![r.flow.clone()]);
+    flows.run("acme/stock", RunMode::Incremental).await.unwrap();
+    assert_eq!(flows.statuses().unwrap()[0].parked, 2);
+    assert_eq!(
+        flows.purge_parked().unwrap(),
+        0,
+        "the default keeps records for 30 days"
+    );
+    flows.set_retention(weft_sync::RetentionPolicy { max_age_ms: 0 });
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert_eq!(flows.purge_parked().unwrap(), 2);
+    assert_eq!(flows.statuses().unwrap()[0].parked, 0);
+}

@@ -1,5 +1,5 @@
-//! Every REST-shape fixture in `shared/fixtures/shopify/` (Shopify's own client-library test
-//! payloads, see `shared/fixtures/SOURCES.md`) that has the shape of something this connector
+//! Every REST-shape fixture in `tests/fixtures/` (a copy of `shared/fixtures/shopify/`: Shopify's own client-library test
+//! payloads, see `tests/fixtures/SOURCE.md`) that has the shape of something this connector
 //! consumes (order, refund and inventory-level webhook bodies; REST line items; Shopify Payments
 //! payouts, balance transactions and balance) is parsed here and its meaningful fields asserted.
 //! The test walks the folder, so a new fixture file fails it until it is classified.
@@ -14,7 +14,7 @@ use shopify::{rest_orders, rest_payouts};
 use weft_sdk::model::{Entity, PayoutLineKind};
 
 fn folder() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/shopify")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 fn load(name: &str) -> Value {

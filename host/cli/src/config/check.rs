@@ -17,6 +17,8 @@ use super::schema::{AuthFile, ConfigFile, DeploymentFile, FlowFile};
 pub struct Config {
     /// Directory for durable state.
     pub store_dir: PathBuf,
+    /// How long parked records are kept.
+    pub retention: weft_sync::RetentionPolicy,
     /// Resolved host-wide secrets.
     pub secrets: SecretStore,
     /// Tenants by name.
@@ -270,6 +272,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         return Err(fail(c.problems));
     }
     Ok(Config {
+        retention: weft_sync::RetentionPolicy {
+            max_age_ms: file
+                .parked_retention_days
+                .saturating_mul(24 * 60 * 60 * 1000),
+        },
         store_dir: base.join(&file.store),
         secrets,
         tenants,

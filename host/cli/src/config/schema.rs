@@ -17,6 +17,9 @@ use weft_sync::RetryPolicy;
 pub struct ConfigFile {
     /// Directory for durable state (sync state and plugin storage), relative to the file.
     pub store: String,
+    /// Days parked records are kept before they are purged (default 30; never a count cap).
+    #[serde(default = "thirty")]
+    pub parked_retention_days: u64,
     /// Host-wide secrets plugins may sign and verify with: name -> reference (`env:NAME`,
     /// `file:PATH`).
     #[serde(default)]
@@ -147,4 +150,8 @@ pub struct ReconcileFile {
     /// Heal after each scheduled reconciliation.
     #[serde(default)]
     pub heal: bool,
+}
+
+fn thirty() -> u64 {
+    30
 }

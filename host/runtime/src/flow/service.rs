@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use weft_engine::{ConnectorCall, ConnectorReply, DeploymentKey};
-use weft_sync::ReplayFilter;
+use weft_sync::{ReplayFilter, RetentionPolicy};
 
 use super::replay::ReplayReport;
 use super::runner::{Flow, FlowCtx, FlowError, RunMode, RunReport};
@@ -54,6 +54,7 @@ pub struct Flows {
     ctx: FlowCtx,
     entries: BTreeMap<String, Arc<Entry>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    retention: Mutex<RetentionPolicy>,
 }
 
 fn status_key(id: &str) -> String {
@@ -78,6 +79,7 @@ impl Flows {
             ctx,
             entries,
             tasks: Mutex::default(),
+            retention: Mutex::default(),
         })
     }
 
@@ -197,10 +199,36 @@ impl Flows {
         }
     }
 
-    /// Start the trigger tasks: each flow runs incrementally at its interval, and at once when
+    /// Start the trigger tasks and the hourly retention purge: each flow runs incrementally at its interval, and at once when
     /// woken (webhook, manual trigger). Returns at once; tasks stop with [`Flows::stop`].
+    /// How long parked records are kept (default 30 days); applied hourly once started.
+    pub fn set_retention(&self, policy: RetentionPolicy) {
+        *self.retention.lock().expect("lock") = policy;
+    }
+
+    /// Remove parked records older than the retention allows; returns how many.
+    pub fn purge_parked(&self) -> Result<u64, FlowError> {
+        let cutoff = self
+            .retention
+            .lock()
+            .expect("lock")
+            .cutoff_ms(self.ctx.clock.now_ms());
+        Ok(self.ctx.store.purge_parked_before(cutoff)?)
+    }
+
     pub fn start(self: &Arc<Self>) {
         let mut tasks = self.tasks.lock().expect("lock");
+        let me = self.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                match me.purge_parked() {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "parked records past retention removed"),
+                    Err(e) => tracing::warn!(error = %e, "purging parked records"),
+                }
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+        }));
         for (flow_id, flow_entry) in &self.entries {
             let (me, id, entry) = (self.clone(), flow_id.clone(), flow_entry.clone());
             tasks.push(tokio::spawn(async move {
