@@ -9,6 +9,7 @@ mod config;
 mod demo;
 mod ops;
 mod plugin;
+mod sandbox;
 
 use clap::{Parser, Subcommand};
 
@@ -59,6 +60,8 @@ enum Command {
     Replay(ops::ReplayArgs),
     /// Compare both sides of a flow and report drift; optionally heal it.
     Reconcile(ops::ReconcileArgs),
+    /// Run a platform simulator on its own (prints its base URL).
+    Sandbox(sandbox::SandboxArgs),
     /// Run the demo: load the plugins, push records through them, show hostile plugins stopped.
     Demo(demo::DemoArgs),
 }
@@ -84,6 +87,7 @@ fn main() -> std::process::ExitCode {
             Command::Bench(cmd) => bench::run(cmd).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Run(args) => ops::run(args).await,
+            Command::Sandbox(args) => sandbox::run(args).await,
             Command::Config(cmd) => ops::check(cmd),
             Command::Flows { cfg, json } => ops::flows(cfg, json).await,
             Command::Parked(args) => ops::parked(args).await,
