@@ -11,8 +11,8 @@
 use std::sync::Arc;
 
 use weft_engine::{
-    CallError, ConnectorCall, ConnectorReply, DeploymentKey, ErrorClass, Failure, Page, PluginId,
-    WriteItem, Written,
+    CallError, Called, ConnectorCall, ConnectorReply, DeploymentKey, ErrorClass, Failure, Page,
+    PluginId, WriteItem, Written,
 };
 use weft_world::transform::exports::weft::connector::transform_api::Outcome;
 use weft_world::types::Entity;
@@ -114,13 +114,14 @@ impl From<CallError> for EndError {
     }
 }
 
-async fn connector(
+/// Count a call of deployment `key` in telemetry (fuel, or the failure kind) and pass its value
+/// on. The plugin is named by the version that ran, or the current one if the call failed.
+fn reported<T>(
     host: &PluginHost,
     key: &DeploymentKey,
-    call: &ConnectorCall,
+    result: Result<(PluginId, Called<T>), RuntimeError>,
     telemetry: &Telemetry,
-) -> Result<(PluginId, ConnectorReply), EndError> {
-    let result = host.connector(key, call, &HttpMode::Live).await;
+) -> Result<(PluginId, T), RuntimeError> {
     let plugin = match &result {
         Ok((id, _)) => id.to_string(),
         Err(_) => host
@@ -128,28 +129,27 @@ async fn connector(
             .map(|id| id.to_string())
             .unwrap_or_else(|_| key.to_string()),
     };
-    match result {
-        Ok((id, called)) => {
-            telemetry.emit(Event::PluginCall {
-                plugin: &plugin,
-                fuel: called.report.fuel_used,
-                error: None,
-            });
-            Ok((id, called.value))
-        }
-        Err(e) => {
-            let kind = match &e {
-                RuntimeError::Plugin(p) => p.kind(),
-                _ => "deployment",
-            };
-            telemetry.emit(Event::PluginCall {
-                plugin: &plugin,
-                fuel: 0,
-                error: Some(kind),
-            });
-            Err(e.into())
-        }
-    }
+    let (fuel, error) = match &result {
+        Ok((_, called)) => (called.report.fuel_used, None),
+        Err(RuntimeError::Plugin(p)) => (0, Some(p.kind())),
+        Err(_) => (0, Some("deployment")),
+    };
+    telemetry.emit(Event::PluginCall {
+        plugin: &plugin,
+        fuel,
+        error,
+    });
+    result.map(|(id, called)| (id, called.value))
+}
+
+async fn connector(
+    host: &PluginHost,
+    key: &DeploymentKey,
+    call: &ConnectorCall,
+    telemetry: &Telemetry,
+) -> Result<(PluginId, ConnectorReply), EndError> {
+    let result = host.connector(key, call, &HttpMode::Live).await;
+    Ok(reported(host, key, result, telemetry)?)
 }
 
 impl StreamEnd {
@@ -271,31 +271,9 @@ impl MapperEnd {
             MapperEnd::Native { map, .. } => map(batch).map_err(MapError::Config),
             MapperEnd::Component { host, key } => {
                 let result = host.transform(key, batch).await;
-                let plugin = host
-                    .current(key)
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|_| key.to_string());
-                match result {
-                    Ok((_, called)) => {
-                        t.emit(Event::PluginCall {
-                            plugin: &plugin,
-                            fuel: called.report.fuel_used,
-                            error: None,
-                        });
-                        called.value.map_err(MapError::Config)
-                    }
-                    Err(e) => {
-                        let kind = match &e {
-                            RuntimeError::Plugin(p) => p.kind(),
-                            _ => "deployment",
-                        };
-                        t.emit(Event::PluginCall {
-                            plugin: &plugin,
-                            fuel: 0,
-                            error: Some(kind),
-                        });
-                        Err(MapError::Plugin(e.to_string()))
-                    }
+                match reported(host, key, result, t) {
+                    Ok((_, reply)) => reply.map_err(MapError::Config),
+                    Err(e) => Err(MapError::Plugin(e.to_string())),
                 }
             }
         }
