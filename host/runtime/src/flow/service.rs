@@ -187,6 +187,7 @@ impl Flows {
                 continue;
             };
             let mut flows: Vec<String> = waiting.into_iter().map(|w| w.flow).collect();
+            flows.sort();
             flows.dedup();
             for id in flows.into_iter().filter(|f| f != from) {
                 if let Some(entry) = self.entries.get(&id) {
