@@ -61,12 +61,14 @@ struct Checker<'a> {
     problems: Vec<String>,
 }
 
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
 impl Checker<'_> {
     fn line(&self, span: Range<usize>) -> usize {
-        self.text[..span.start.min(self.text.len())]
-            .matches('\n')
-            .count()
-            + 1
+        line_of(self.text, span.start)
     }
 
     fn at(&mut self, span: Range<usize>, key: &str, message: String) {
@@ -151,9 +153,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| fail(vec![format!("cannot read the file: {e}")]))?;
     let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e.span().map(|s| line_of(&text, s.start));
         let at = line
             .map(|l| format!("{}:{l}", path.display()))
             .unwrap_or_else(|| path.display().to_string());
