@@ -19,7 +19,7 @@ const RECORDS: usize = 1_500;
 const KILLS: u32 = 20;
 
 /// The `weft` binary: `$WEFT_BIN`, or built into the workspace target directory.
-pub(super) fn weft_bin() -> PathBuf {
+pub(crate) fn weft_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("WEFT_BIN") {
         return bin.into();
     }

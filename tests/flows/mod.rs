@@ -3,5 +3,5 @@
 
 mod cli;
 mod connectors;
-mod crash;
+pub(crate) mod crash;
 mod engine;

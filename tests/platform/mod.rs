@@ -1,4 +1,5 @@
 //! Platform connectors against their simulators over real HTTP.
 
+mod demo;
 mod lightspeed_r;
 mod shopify;

@@ -7,6 +7,7 @@ mod assemble;
 mod bench;
 mod config;
 mod demo;
+mod ingress;
 mod ops;
 mod plugin;
 mod sandbox;
@@ -62,7 +63,7 @@ enum Command {
     Reconcile(ops::ReconcileArgs),
     /// Run a platform simulator on its own (prints its base URL).
     Sandbox(sandbox::SandboxArgs),
-    /// Run the demo: load the plugins, push records through them, show hostile plugins stopped.
+    /// Run the demo: Lightspeed shops and a Shopify store synced live, then checked record by record.
     Demo(demo::DemoArgs),
 }
 

@@ -1,5 +1,6 @@
 //! The operational verbs against the store of a `weft run` configuration: `run`, `config
-//! check`, `flows`, `parked`, `replay`, `reconcile`.
+//! check`, `flows`, `parked`, `replay`, `reconcile`. `run` also serves the admin API when the
+//! config has an `[admin]` table, and checks alert rules when it has `[alerts]`.
 //!
 //! They open the store themselves, so they work while no host runs (sled allows one process
 //! per store). Against a running host, the admin API offers the same operations.
@@ -9,6 +10,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use weft_admin::AdminState;
+use weft_admin::alerts::Alerter;
 use weft_runtime::flow::RunMode;
 use weft_sync::{ErrorClass, ReplayFilter};
 
@@ -120,7 +123,10 @@ pub fn check(cmd: ConfigCommand) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let a = assemble(config::load(&args.cfg.config)?).await?;
+    let mut config = config::load(&args.cfg.config)?;
+    let admin = config.admin.take();
+    let alerts = config.alerts.take();
+    let a = assemble(config).await?;
     if args.once {
         let mode = if args.full {
             RunMode::Full
@@ -152,6 +158,23 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         });
     }
     a.flows.start();
+    let admin = match admin {
+        Some(admin) => {
+            let state = AdminState::new(a.flows.clone(), a.host.clone(), admin.token);
+            let handle = weft_admin::serve(admin.listen, state).await?;
+            eprintln!("weft: admin API on {}", handle.url());
+            Some(handle)
+        }
+        None => None,
+    };
+    let alerter = alerts.map(|config| {
+        eprintln!(
+            "weft: alert rules for {} flow(s), sent to {}",
+            config.rules.len(),
+            config.webhook
+        );
+        Alerter::new(config).spawn(a.flows.clone())
+    });
     eprintln!(
         "weft: {} flows running; Ctrl-C stops",
         a.flows.statuses()?.len()
@@ -166,8 +189,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         })
     };
     tokio::signal::ctrl_c().await?;
+    if let Some(admin) = admin {
+        admin.shutdown().await?;
+    }
     timers.abort();
-    a.flows.stop();
+    if let Some(alerter) = alerter {
+        alerter.abort();
+    }
+    a.flows.stop().await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,8 +1,10 @@
-//! `weft plugin ...`: scaffold, check and test components.
+//! `weft plugin ...`: scaffold, check and test components locally; push, list and roll back
+//! versions on a running host through its admin API (`remote`).
 
 mod check;
 mod fixture;
 mod new;
+mod remote;
 mod runner;
 
 use std::path::PathBuf;
@@ -42,6 +44,12 @@ pub enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Hot-swap a new version into a deployment of a running host (validated there first).
+    Push(remote::PushArgs),
+    /// Deployments of a running host with their current version and history.
+    List(remote::AdminArgs),
+    /// Put a deployment of a running host back on its previous version.
+    Rollback(remote::RollbackArgs),
 }
 
 pub async fn run(cmd: PluginCommand) -> anyhow::Result<ExitCode> {
@@ -53,6 +61,9 @@ pub async fn run(cmd: PluginCommand) -> anyhow::Result<ExitCode> {
             fixtures,
             json,
         } => runner::run(&file, &fixtures, json).await,
+        PluginCommand::Push(args) => remote::push(args).await,
+        PluginCommand::List(args) => remote::list(args).await,
+        PluginCommand::Rollback(args) => remote::rollback(args).await,
     }
 }
 

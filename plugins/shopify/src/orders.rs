@@ -4,9 +4,9 @@
 //!
 //! Mapping: channel `online`; location = the assigned location of the order's (first)
 //! fulfilment order; lines with SKU, unit price, line discount and line tax; tenders = the
-//! successful sale and capture transactions (gateway as kind); discount codes (Shopify allocates
-//! every discount to lines, so the amounts are already in the lines' discounts: the first code
-//! carries the order's total discount for information, later codes 0); order tax lines; shipping;
+//! successful sale and capture transactions (gateway as kind); discount codes with
+//! amount 0 (Shopify allocates every discount to lines, so the amounts are already in the lines'
+//! discounts, and the model's order-level discounts are only those not in the lines); order tax lines; shipping;
 //! total. Orders with more than [`LINES_FIRST`] lines get their remaining lines in follow-up
 //! queries. Deliberately not here: REST webhook bodies (`rest_orders.rs`), refunds.
 
@@ -88,21 +88,12 @@ pub fn order_entity(node: &Value) -> Result<Order, String> {
             });
         }
     }
-    let total_discount = amount(node, "/totalDiscountsSet/shopMoney/amount", &cur)?;
     let discounts = list_at(node, "/discountCodes")
         .iter()
         .filter_map(Value::as_str)
-        .enumerate()
-        .map(|(i, code)| Discount {
+        .map(|code| Discount {
             code: code.to_string(),
-            amount: money(
-                if i == 0 {
-                    total_discount.amount_minor
-                } else {
-                    0
-                },
-                &cur,
-            ),
+            amount: money(0, &cur),
         })
         .collect();
     let taxes = list_at(node, "/taxLines")

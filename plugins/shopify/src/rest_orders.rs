@@ -4,7 +4,7 @@
 //! REST differs from GraphQL: ids are JSON numbers, money is a decimal string per field, an
 //! order carries `location_id` (null for most online orders; then the first fulfilment's
 //! location) and usually no `transactions` (then a paid order gets one tender of its total via
-//! its gateway), discount codes come with their amounts. A record is *complete* when every line
+//! its gateway), discount codes with amount 0 (Shopify allocates them to the lines' `total_discount`). A record is *complete* when every line
 //! has a SKU and an order has a location: only complete records travel inside change events,
 //! the rest are read through the stream. Deliberately not here: signature checks (`webhooks.rs`).
 
@@ -80,9 +80,10 @@ pub fn order(o: &Value) -> Result<Order, String> {
     let discounts = list_at(o, "/discount_codes")
         .iter()
         .map(|d| {
+            // The amount is already allocated to the lines' `total_discount`.
             Ok(Discount {
                 code: str_at(d, "/code").unwrap_or("").to_string(),
-                amount: amount(d, "/amount", &cur)?,
+                amount: money(0, &cur),
             })
         })
         .collect::<Result<Vec<_>, String>>()?;

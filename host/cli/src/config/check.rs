@@ -11,7 +11,13 @@ use weft_engine::PluginId;
 use weft_runtime::DeploymentSpec;
 use weft_runtime::flow::{Endpoint, FlowSpec, ReconcileSpec, Triggers};
 
+use weft_admin::alerts::AlertConfig;
+
 use super::schema::{AuthFile, ConfigFile, DeploymentFile, FlowFile};
+
+mod operator;
+
+pub use operator::Admin;
 
 /// A checked configuration, ready to build a host from.
 pub struct Config {
@@ -23,6 +29,10 @@ pub struct Config {
     pub secrets: SecretStore,
     /// Tenants by name.
     pub tenants: BTreeMap<String, Tenant>,
+    /// The admin API, if the file has an `[admin]` table.
+    pub admin: Option<Admin>,
+    /// Alert rules and where alerts go, if any flow has rules.
+    pub alerts: Option<AlertConfig>,
 }
 
 /// One tenant's resolved settings.
@@ -171,6 +181,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             secrets.insert(name.clone(), value);
         }
     }
+    let admin = file.admin.as_ref().and_then(|a| c.admin(a));
+    let alerts = c.alerts(&file);
     let mut tenants = BTreeMap::new();
     for (tenant, t) in &file.tenants {
         let mut connections = BTreeMap::new();
@@ -280,6 +292,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         store_dir: base.join(&file.store),
         secrets,
         tenants,
+        admin,
+        alerts,
     })
 }
 

@@ -27,6 +27,33 @@ pub struct ConfigFile {
     /// The tenants, by name.
     #[serde(default)]
     pub tenants: BTreeMap<String, TenantFile>,
+    /// The admin HTTP API; without this table `weft run` serves none.
+    pub admin: Option<AdminFile>,
+    /// Where alerts go; the rules are per flow (`alerts = {...}` in a flow).
+    pub alerts: Option<AlertsFile>,
+}
+
+/// `[alerts]`: the webhook alerts are POSTed to.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AlertsFile {
+    /// An http(s) URL receiving one JSON POST per alert.
+    pub webhook: Spanned<String>,
+    /// How often the rules are checked, ms (default 30000).
+    pub interval_ms: Option<Spanned<u64>>,
+    /// Also POST a `resolved` notice when an incident ends.
+    #[serde(default)]
+    pub notify_resolved: bool,
+}
+
+/// `[admin]`: where the admin API listens and the token that guards it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AdminFile {
+    /// `host:port`, e.g. `127.0.0.1:8787`.
+    pub listen: Spanned<String>,
+    /// The bearer token as a secret reference (`env:NAME`, `file:PATH`), never the token itself.
+    pub token: Spanned<String>,
 }
 
 /// One retailer.
@@ -133,6 +160,8 @@ pub struct FlowFile {
     pub retry: Option<RetryPolicy>,
     /// Reconciliation.
     pub reconcile: Option<ReconcileFile>,
+    /// Alert rules: `parked-above`, `lag-above-seconds`, `drift-above`.
+    pub alerts: Option<Spanned<weft_admin::alerts::AlertRules>>,
 }
 
 /// Reconciliation settings of a flow.

@@ -18,6 +18,9 @@ use weft_world::transform::exports::weft::connector::transform_api::Outcome;
 use weft_world::types::Entity;
 
 use super::memory::MemoryStream;
+
+/// Tries of a source read before its failure ends the run.
+pub const READ_ATTEMPTS: u32 = 5;
 use crate::telemetry::{Event, Telemetry};
 use crate::{HttpMode, PluginHost, RuntimeError};
 
@@ -195,6 +198,37 @@ impl StreamEnd {
         match self {
             StreamEnd::Memory(m) => Ok(m.read_current(cursor, limit)),
             StreamEnd::Component { .. } => self.read_page(cursor, limit, t).await,
+        }
+    }
+
+    /// [`read_page`](Self::read_page) (or [`read_current`](Self::read_current) when `current`),
+    /// with up to [`READ_ATTEMPTS`] tries while the source answers transient or rate-limited,
+    /// waiting its Retry-After (else a doubling backoff, at most 30 s) in between.
+    pub async fn read_retrying(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+        current: bool,
+        t: &Telemetry,
+    ) -> Result<Page, EndError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let read = if current {
+                self.read_current(cursor, limit, t).await
+            } else {
+                self.read_page(cursor, limit, t).await
+            };
+            match read {
+                Err(EndError::Failed(f))
+                    if attempt < READ_ATTEMPTS
+                        && matches!(f.class, ErrorClass::Transient | ErrorClass::RateLimited) =>
+                {
+                    let wait = f.retry_after_ms.unwrap_or(250 << attempt).min(30_000);
+                    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                }
+                other => return other,
+            }
         }
     }
 

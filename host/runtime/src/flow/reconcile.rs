@@ -50,16 +50,13 @@ async fn read_all(end: &StreamEnd, current: bool, ctx: &FlowCtx) -> Result<Vec<E
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let page = if current {
-            end.read_current(cursor.as_deref(), 250, &ctx.telemetry)
-                .await
-        } else {
-            end.read_page(cursor.as_deref(), 250, &ctx.telemetry).await
-        }
-        .map_err(|error| FlowError::Read {
-            stream: "reconciliation read".into(),
-            error: Box::new(error),
-        })?;
+        let page = end
+            .read_retrying(cursor.as_deref(), 250, current, &ctx.telemetry)
+            .await
+            .map_err(|error| FlowError::Read {
+                stream: "reconciliation read".into(),
+                error: Box::new(error),
+            })?;
         let advanced = page.next_cursor.is_some() && page.next_cursor != cursor;
         out.extend(page.records);
         if !page.has_more || !advanced {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use weft_store::{Resolution, StoreError, SyncStore};
@@ -192,34 +192,13 @@ impl FlowCtx {
     }
 
     async fn read(&self, flow: &Flow, from: Option<&str>) -> Result<weft_engine::Page, FlowError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match flow
-                .source
-                .read_page(from, flow.spec.page_size, &self.telemetry)
-                .await
-            {
-                Ok(page) => return Ok(page),
-                Err(EndError::Failed(f))
-                    if attempt < 5
-                        && matches!(
-                            f.class,
-                            weft_engine::ErrorClass::Transient
-                                | weft_engine::ErrorClass::RateLimited
-                        ) =>
-                {
-                    let wait = f.retry_after_ms.unwrap_or(250 << attempt).min(30_000);
-                    tokio::time::sleep(Duration::from_millis(wait)).await;
-                }
-                Err(error) => {
-                    return Err(FlowError::Read {
-                        stream: flow.spec.source.stream.clone(),
-                        error: Box::new(error),
-                    });
-                }
-            }
-        }
+        flow.source
+            .read_retrying(from, flow.spec.page_size, false, &self.telemetry)
+            .await
+            .map_err(|error| FlowError::Read {
+                stream: flow.spec.source.stream.clone(),
+                error: Box::new(error),
+            })
     }
 
     /// Map, write and commit one page read from `from`.

@@ -266,11 +266,19 @@ impl Flows {
         self.entries.get(id).map(|e| e.wake.notify_one()).is_some()
     }
 
-    /// Stop every trigger task.
-    pub fn stop(&self) {
+    /// Stop every trigger task, letting runs and reconciliations in progress finish first: a
+    /// run cut off mid-write would leave an effect whose outcome nobody saw (the ledger and the
+    /// next run cope, but against a target without idempotency keys a write still in flight
+    /// can race the re-send's look-up).
+    pub async fn stop(&self) {
+        let mut held = Vec::new();
+        for entry in self.entries.values() {
+            held.push(entry.run_lock.lock().await);
+        }
         for t in self.tasks.lock().expect("lock").drain(..) {
             t.abort();
         }
+        drop(held);
     }
 
     /// Hand a webhook to the tenant's connector deployment and wake the flows reading the streams

@@ -18,6 +18,7 @@ use super::activity::ActivityReport;
 use super::error::ApiError;
 use super::ratelimit::Limits;
 use super::server::{Shared, lock};
+use super::writes;
 
 /// One line of a sale, for assertions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -137,6 +138,30 @@ impl RunningSim {
         let st = lock(&self.shared.store);
         let item = st.item_by_sku(sku)?;
         st.item_shop(item, shop_id).map(|r| r.qoh)
+    }
+    /// Create an Item as the back office would (the body of `POST Item.json`); returns its id.
+    pub fn create_item(&self, body: &serde_json::Value) -> Result<u64, ApiError> {
+        let now = self.shared.now_secs();
+        writes::create_item(&mut lock(&self.shared.store), body, now)
+    }
+    /// Ring up a return at `shop_id` of `(saleLineID, units)` of an earlier sale, as a refund
+    /// sale linked through `parentSaleLineID` (restocks that shop); returns the refund's saleID.
+    pub fn return_in_store(
+        &self,
+        sale_id: u64,
+        shop_id: u64,
+        lines: &[(u64, i64)],
+    ) -> Result<u64, ApiError> {
+        let now = self.shared.now_secs();
+        let lines: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|(line, units)| {
+                serde_json::json!({"saleLineID": line.to_string(), "unitQuantity": units.to_string()})
+            })
+            .collect();
+        let body =
+            serde_json::json!({"shopID": shop_id.to_string(), "SaleLines": {"SaleLine": lines}});
+        writes::refund_sale(&mut lock(&self.shared.store), sale_id, &body, now)
     }
     /// Receive stock as the back office would (qoh += `qty`, bumps the ItemShop `timeStamp`).
     pub fn receive(&self, sku: &str, shop_id: u64, qty: i64) -> Result<(), ApiError> {

@@ -61,6 +61,8 @@ pub struct Bucket {
     limits: CostLimits,
     available: f64,
     last: Millis,
+    /// Points charged so far (requested, minus what was refunded down to the actual cost).
+    spent: f64,
 }
 
 impl Bucket {
@@ -69,6 +71,7 @@ impl Bucket {
             limits,
             available: limits.maximum_available,
             last: now,
+            spent: 0.0,
         }
     }
 
@@ -84,6 +87,7 @@ impl Bucket {
         self.restore(now);
         if self.available >= cost as f64 {
             self.available -= cost as f64;
+            self.spent += cost as f64;
             true
         } else {
             false
@@ -92,7 +96,18 @@ impl Bucket {
 
     /// Give back the difference between requested and actual cost.
     pub fn refund(&mut self, points: u64) {
+        self.spent -= points as f64;
         self.available = (self.available + points as f64).min(self.limits.maximum_available);
+    }
+
+    /// Points spent on queries that ran, since the simulator started.
+    pub fn spent(&self) -> f64 {
+        self.spent
+    }
+
+    /// The bucket's parameters.
+    pub fn limits(&self) -> CostLimits {
+        self.limits
     }
 
     /// Empty the bucket (fault injection: a throttling storm).

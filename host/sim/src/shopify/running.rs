@@ -251,6 +251,16 @@ impl RunningShopify {
             s.levels.get(&(item, location_id))?.quantity(name)
         })
     }
+    /// Cost points spent so far and the bucket's `(maximum, restore per simulated second)`.
+    pub fn cost_spent(&self) -> (f64, f64, f64) {
+        let bucket = self.state.bucket();
+        let limits = bucket.limits();
+        (
+            bucket.spent(),
+            limits.maximum_available,
+            limits.restore_rate,
+        )
+    }
     /// Location ids, ascending.
     pub fn location_ids(&self) -> Vec<u64> {
         self.state.read(|s| s.locations.keys().copied().collect())

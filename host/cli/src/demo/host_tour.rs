@@ -1,7 +1,7 @@
-//! `weft demo` (for now: the plugin host). Loads the safety-stock transform for two tenants with
-//! different buffers, pushes stock levels through it, swaps and rolls back a version, and runs
-//! each hostile component to show it stopped with a typed error while the host keeps serving.
-//! The platform demo (Lightspeed -> Shopify flows) replaces this once the sync engine lands.
+//! `weft demo --host-tour`: the plugin host on its own. Loads the safety-stock transform for two
+//! tenants with different buffers, pushes stock levels through it, swaps and rolls back a
+//! version, and runs each hostile component to show it stopped with a typed error while the
+//! host keeps serving. Deliberately not here: flows and platforms (the main demo).
 
 use std::process::ExitCode;
 
@@ -11,13 +11,6 @@ use weft_runtime::{DeploymentSpec, HttpMode, PluginCall, PluginHost, PluginReply
 use weft_world::types::{Entity, InventoryLevel, Meta};
 
 use crate::bench::{plugins_dir, read_component};
-
-#[derive(clap::Args)]
-pub struct DemoArgs {
-    /// Print one JSON report instead of the narrated run.
-    #[arg(long)]
-    json: bool,
-}
 
 fn level(sku: &str, location: &str, available: i64) -> Entity {
     let meta = Meta {
@@ -37,7 +30,7 @@ fn level(sku: &str, location: &str, available: i64) -> Entity {
     })
 }
 
-pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(json: bool) -> anyhow::Result<ExitCode> {
     let dir = plugins_dir(None);
     let tmp = tempfile::tempdir()?;
     let db = sled::open(tmp.path())?;
@@ -48,7 +41,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         weft_runtime::system_clock(),
     )?;
     let say = |line: String| {
-        if !args.json {
+        if !json {
             println!("{line}")
         }
     };
@@ -131,7 +124,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         still.report.elapsed_us
     ));
     report["hostile"] = json!(stopped);
-    if args.json {
+    if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     Ok(ExitCode::SUCCESS)

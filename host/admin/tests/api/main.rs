@@ -1,0 +1,9 @@
+//! The admin API over real HTTP on loopback: a host with the safety-stock component deployed, a
+//! flow between in-memory ends through it, and reqwest as the client.
+
+mod alerts;
+mod flows;
+mod parked;
+mod plugins;
+mod routes;
+mod support;

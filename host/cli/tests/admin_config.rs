@@ -1,0 +1,308 @@
+//! The `[admin]` table of weft.toml (one test per kind of mistake, each error with
+//! `file:line`), and the admin API as an operator uses it: `weft run` serving it, `weft plugin
+//! list | push | rollback` talking to it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+const TOKEN_VAR: &str = "WEFT_TEST_ADMIN_TOKEN_1";
+const TOKEN: &str = "0123456789abcdef-admin";
+
+const GOOD: &str = r#"
+store = "state"
+
+[admin]
+listen = "127.0.0.1:8787"
+token = "env:WEFT_TEST_ADMIN_TOKEN_1"
+
+[tenants.acme.deployments.buffer]
+component = "plugin.wasm"
+plugin = "safety-stock"
+version = "1.0.0"
+"#;
+
+fn weft() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_weft"));
+    c.env(TOKEN_VAR, TOKEN);
+    c
+}
+
+fn check(dir: &Path, text: &str) -> (bool, String) {
+    std::fs::write(dir.join("plugin.wasm"), b"not needed by check").unwrap();
+    let path = dir.join("weft.toml");
+    std::fs::write(&path, text).unwrap();
+    let o: Output = weft()
+        .args(["config", "check", "-c"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), all)
+}
+
+#[test]
+fn a_good_admin_table_checks_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = check(dir.path(), GOOD);
+    assert!(ok, "{out}");
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+    let text = GOOD.replace(
+        "env:WEFT_TEST_ADMIN_TOKEN_1",
+        &format!("file:{}", file.display()),
+    );
+    let (ok, out) = check(dir.path(), &text);
+    assert!(ok, "a token file works too: {out}");
+}
+
+#[test]
+fn a_bad_listen_address_names_its_line_and_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = check(
+        dir.path(),
+        &GOOD.replace("127.0.0.1:8787", "localhost-8787"),
+    );
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:5: admin.listen") && out.contains("host:port"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_literal_token_is_refused_as_not_a_secret_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = check(
+        dir.path(),
+        &GOOD.replace("env:WEFT_TEST_ADMIN_TOKEN_1", "hunter2hunter2hunter2"),
+    );
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:6: admin.token") && out.contains("env:NAME or file:PATH"),
+        "{out}"
+    );
+    assert!(!out.contains("hunter2"), "the value is not echoed: {out}");
+}
+
+#[test]
+fn an_unset_token_variable_and_a_bad_address_are_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD
+        .replace("WEFT_TEST_ADMIN_TOKEN_1", "WEFT_TEST_SURELY_UNSET_TOKEN")
+        .replace("127.0.0.1:8787", "127.0.0.1");
+    let (ok, out) = check(dir.path(), &text);
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:6: admin.token")
+            && out.contains("WEFT_TEST_SURELY_UNSET_TOKEN is not set"),
+        "{out}"
+    );
+    assert!(out.contains("weft.toml:5: admin.listen"), "{out}");
+}
+
+#[test]
+fn a_short_token_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD.replace("WEFT_TEST_ADMIN_TOKEN_1", "WEFT_TEST_SHORT_TOKEN");
+    std::fs::write(dir.path().join("plugin.wasm"), b"x").unwrap();
+    let path = dir.path().join("weft.toml");
+    std::fs::write(&path, text).unwrap();
+    let o = weft()
+        .env("WEFT_TEST_SHORT_TOKEN", "abc")
+        .args(["config", "check", "-c"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("weft.toml:6: admin.token") && err.contains("at least 16"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_and_missing_admin_keys_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = check(
+        dir.path(),
+        &GOOD.replace("listen = ", "port = 8787\nlisten = "),
+    );
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:5") && out.contains("port") && out.contains("listen"),
+        "{out}"
+    );
+    let (ok, out) = check(
+        dir.path(),
+        &GOOD.replace("token = \"env:WEFT_TEST_ADMIN_TOKEN_1\"\n", ""),
+    );
+    assert!(!ok);
+    assert!(out.contains("token"), "{out}");
+}
+
+/// The workspace's built safety-stock component.
+fn safety_stock() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root.join("target/wasm/wasm32-wasip2/plugin/safety_stock.wasm");
+    if !path.exists() {
+        let status = Command::new("bash")
+            .arg(root.join("scripts/build-plugins.sh"))
+            .env_remove("CARGO_TARGET_DIR")
+            .status()
+            .unwrap();
+        assert!(status.success(), "scripts/build-plugins.sh failed");
+    }
+    path
+}
+
+/// `weft run` in the background, killed on drop.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn plugin(args: &[&str], admin: &str) -> (i32, String, String) {
+    let o = weft()
+        .arg("plugin")
+        .args(args)
+        .args(["--admin", admin, "--token-env", TOKEN_VAR])
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn weft_run_serves_the_admin_api_and_plugin_push_list_rollback_use_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let component = safety_stock();
+    let text = GOOD
+        .replace("127.0.0.1:8787", &format!("127.0.0.1:{port}"))
+        .replace("plugin.wasm", &component.display().to_string());
+    let config = dir.path().join("weft.toml");
+    std::fs::write(&config, text).unwrap();
+    let mut child = weft()
+        .args(["run", "-c"])
+        .arg(&config)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let running = Running(child);
+    let mut lines = stderr.lines();
+    let admin = loop {
+        let line = lines
+            .next()
+            .expect("weft run exited before serving")
+            .unwrap();
+        if let Some(url) = line.strip_prefix("weft: admin API on ") {
+            break url.to_string();
+        }
+    };
+    assert_eq!(admin, format!("http://127.0.0.1:{port}"));
+
+    let (code, out, err) = plugin(&["list"], &admin);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("acme/buffer") && out.contains("safety-stock@1.0.0"),
+        "{out}"
+    );
+
+    let file = component.display().to_string();
+    let (code, out, err) = plugin(
+        &[
+            "push",
+            &file,
+            "--tenant",
+            "acme",
+            "--deployment",
+            "buffer",
+            "--version",
+            "1.1.0",
+        ],
+        &admin,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("acme/buffer: safety-stock@1.0.0 -> safety-stock@1.1.0"),
+        "{out}"
+    );
+
+    let garbage = dir.path().join("garbage.wasm");
+    std::fs::write(&garbage, b"definitely not wasm").unwrap();
+    let (code, _, err) = plugin(
+        &[
+            "push",
+            &garbage.display().to_string(),
+            "--tenant",
+            "acme",
+            "--deployment",
+            "buffer",
+            "--version",
+            "2.0.0",
+        ],
+        &admin,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("refused")
+            && err.contains("could not be compiled")
+            && err.contains("unchanged"),
+        "{err}"
+    );
+
+    let (code, out, err) = plugin(&["list", "--json"], &admin);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["deployments"][0]["current"]["version"], "1.1.0", "{v}");
+
+    let (code, out, err) = plugin(
+        &["rollback", "--tenant", "acme", "--deployment", "buffer"],
+        &admin,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("back on safety-stock@1.0.0"), "{out}");
+    let (code, _, err) = plugin(
+        &["rollback", "--tenant", "acme", "--deployment", "buffer"],
+        &admin,
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("409") && err.contains("no earlier version"),
+        "{err}"
+    );
+
+    let o = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .env_remove(TOKEN_VAR)
+        .args([
+            "plugin",
+            "list",
+            "--admin",
+            &admin,
+            "--token-env",
+            TOKEN_VAR,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains(TOKEN_VAR), "{err}");
+    drop(running);
+}
