@@ -80,10 +80,7 @@ pub(crate) fn flow_views(flows: &Flows) -> Result<Vec<FlowView>, ApiError> {
 }
 
 /// The stored report of a flow's latest reconciliation.
-pub(crate) fn latest_drift(
-    flows: &Flows,
-    flow: &str,
-) -> Result<Option<Reconciliation>, ApiError> {
+pub(crate) fn latest_drift(flows: &Flows, flow: &str) -> Result<Option<Reconciliation>, ApiError> {
     let stored = flows.ctx().store.meta_get(&drift_key(flow))?;
     Ok(stored.and_then(|v| serde_json::from_value(v).ok()))
 }

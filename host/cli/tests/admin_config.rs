@@ -146,6 +146,54 @@ fn unknown_and_missing_admin_keys_are_refused_with_their_line() {
     assert!(out.contains("token"), "{out}");
 }
 
+const FLOW: &str = r#"
+[tenants.acme.flows.stock]
+source = "buffer/inventory"
+target = "buffer/inventory"
+alerts = { parked-above = 10, lag-above-seconds = 900, drift-above = 0 }
+"#;
+
+#[test]
+fn alert_rules_and_their_webhook_check_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{GOOD}{FLOW}\n[alerts]\nwebhook = \"https://hooks.example.com/weft\"\ninterval-ms = 5000\n"
+    );
+    let (ok, out) = check(dir.path(), &text);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn alert_rules_without_a_webhook_or_with_a_bad_one_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = check(dir.path(), &format!("{GOOD}{FLOW}"));
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:16: tenants.acme.flows.stock.alerts") && out.contains("[alerts]"),
+        "{out}"
+    );
+    let text = format!("{GOOD}{FLOW}\n[alerts]\nwebhook = \"ftp://x\"\ninterval-ms = 0\n");
+    let (ok, out) = check(dir.path(), &text);
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:19: alerts.webhook") && out.contains("http(s) URL"),
+        "{out}"
+    );
+    assert!(out.contains("weft.toml:20: alerts.interval-ms"), "{out}");
+}
+
+#[test]
+fn an_unknown_alert_rule_is_refused_with_the_allowed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{GOOD}{}", FLOW.replace("drift-above", "drift-over"));
+    let (ok, out) = check(dir.path(), &text);
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:16") && out.contains("drift-over") && out.contains("drift-above"),
+        "{out}"
+    );
+}
+
 /// The workspace's built safety-stock component.
 fn safety_stock() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

@@ -8,6 +8,8 @@
 //! when the record has none. The `@idempotent` key is the write-item's key plus that compare
 //! value, so a re-send of the same record is answered from Shopify's idempotency store without
 //! a second effect, and a re-send after a conflict (a new expected version) is a new request.
+//! A key Shopify refused gets a generation suffix (kv `refused-ik:`), since Shopify replays the
+//! refusal for a re-used key even when the quantity named is now right.
 //!
 //! Answers: a stale compare (`CHANGE_FROM_QUANTITY_STALE`) is `conflict` (the engine looks the
 //! record up and re-sends); a cached item that is gone or carries another SKU is dropped from the
@@ -156,7 +158,7 @@ fn pass(todo: &[(usize, Plan)], out: &mut [Option<Outcome>], may_retry: bool) ->
             location: p.location.clone(),
             quantity: p.quantity,
             from,
-            key: format!("{}:{from}", p.key),
+            key: idempotency_key(&format!("{}:{from}", p.key)),
             reference: format!("gid://weft/WriteItem/{}", p.key),
         };
         sets.push((*i, p.sku.clone(), set));
@@ -176,7 +178,12 @@ fn pass(todo: &[(usize, Plan)], out: &mut [Option<Outcome>], may_retry: bool) ->
                 for (n, (i, sku, set)) in chunk.iter().enumerate() {
                     let answer = data.get(format!("m{n}")).cloned().unwrap_or(Value::Null);
                     match judge(sku, set, &answer) {
-                        Judged::Done(o) => out[*i] = Some(o),
+                        Judged::Done(o) => {
+                            if o.is_err() {
+                                note_refused(&set.key);
+                            }
+                            out[*i] = Some(o)
+                        }
                         Judged::ItemGone => gone(sku, *i, may_retry, &mut stale, out),
                     }
                 }
@@ -192,6 +199,34 @@ fn pass(todo: &[(usize, Plan)], out: &mut [Option<Outcome>], may_retry: bool) ->
         }
     }
     stale
+}
+
+/// The `@idempotent` key for `base` (write-item key and compare value): `base` itself, or
+/// `base#n` after Shopify refused it `n` times. Shopify answers a re-used key with the first
+/// answer, so a re-send that names the same quantity after a refusal (a conflict re-read that
+/// finds the same value, a fault) needs a fresh key or it is refused forever; a re-send of a
+/// request that succeeded keeps its key and is answered from Shopify's store.
+fn idempotency_key(base: &str) -> String {
+    match weft_sdk::kv::get_json::<u32>(&refused_key(base)) {
+        Ok(Some(n)) if n > 0 => format!("{base}#{n}"),
+        _ => base.to_string(),
+    }
+}
+
+/// Remember that Shopify refused `key`, so the next send of its base uses a new one.
+fn note_refused(key: &str) {
+    let base = key.split('#').next().unwrap_or(key);
+    let n = weft_sdk::kv::get_json::<u32>(&refused_key(base))
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    if let Err(e) = weft_sdk::kv::set_json(&refused_key(base), &(n + 1)) {
+        weft_sdk::log::warn(&format!("remembering a refused idempotency key: {e}"));
+    }
+}
+
+fn refused_key(base: &str) -> String {
+    format!("refused-ik:{base}")
 }
 
 /// The cached item of `sku` is wrong: resolve it again once, then wait for the SKU.

@@ -48,7 +48,6 @@ fn alerter(url: String, rules: AlertRules, notify_resolved: bool) -> Alerter {
     })
 }
 
-
 #[tokio::test]
 async fn one_alert_per_incident_and_a_new_one_when_it_comes_back() {
     let (rx, url) = receiver().await;

@@ -3,7 +3,7 @@
 
 use weft_engine::DeploymentKey;
 
-use crate::support::{FLOW, Rig, component};
+use crate::support::{Rig, component};
 
 const PUSH: &str = "/api/plugins/acme/buffer";
 
@@ -81,7 +81,6 @@ async fn pushing_a_valid_component_swaps_the_version_and_rollback_restores_it() 
     );
     r.json(r.post("/api/plugins/acme/nothing/rollback"), 404)
         .await;
-    let _ = FLOW;
 }
 
 #[tokio::test]

@@ -98,9 +98,7 @@ impl Checker<'_> {
                 .map(|b| String::from_utf8_lossy(&b).trim_end().as_bytes().to_vec())
                 .map_err(|e| format!("cannot read {file}: {e}"))
         } else {
-            Err(format!(
-                "{r:?} is not a secret reference; use env:NAME or file:PATH"
-            ))
+            Err("is not a secret reference (its value is not shown, in case it is the secret itself); use env:NAME or file:PATH".to_string())
         };
         resolved.map_err(|m| self.at(reference.span(), key, m)).ok()
     }

@@ -82,6 +82,9 @@ pub struct Report {
     pub duplicates: u64,
     /// Differences the final stock reconciliation finds.
     pub drift_after: u64,
+    /// Stock levels the scheduled reconciliation healed before the final check (changes the
+    /// incremental reads missed; see the Lightspeed cursor's one-second limit).
+    pub healed_by_reconciliation: u64,
     /// Shopify cost bucket use during the bulk stock sync (see [`Bulk`]).
     pub rate_limit_utilisation: f64,
     /// The bulk alignment.
@@ -95,7 +98,12 @@ pub struct Report {
 }
 
 /// Check both sides after the drain.
-pub async fn check(demo: &Demo, activity: &Activity, bulk: &Bulk) -> anyhow::Result<Report> {
+pub async fn check(
+    demo: &Demo,
+    activity: &Activity,
+    bulk: &Bulk,
+    healed: u64,
+) -> anyhow::Result<Report> {
     let flows = &demo.assembled.flows;
     let statuses = flows.statuses()?;
     let mut detail = serde_json::Map::new();
@@ -219,6 +227,7 @@ pub async fn check(demo: &Demo, activity: &Activity, bulk: &Bulk) -> anyhow::Res
         lost,
         duplicates,
         drift_after,
+        healed_by_reconciliation: healed,
         rate_limit_utilisation: bulk.utilisation,
         bulk: bulk.clone(),
         detail: Value::Object(detail),
@@ -278,6 +287,7 @@ pub fn summary(r: &Report) -> String {
          payouts journaled                 {}\n\
          parked (see `weft parked`)        {}\n\
          lost / duplicated / drift         {} / {} / {}\n\
+         healed by reconciliation          {}\n\
          Shopify bucket use, bulk sync     {:.0}%\n\
          {verdict}",
         r.inventory_updates,
@@ -288,6 +298,7 @@ pub fn summary(r: &Report) -> String {
         r.lost,
         r.duplicates,
         r.drift_after,
+        r.healed_by_reconciliation,
         r.rate_limit_utilisation * 100.0
     )
 }

@@ -15,7 +15,8 @@
 //! Returns: original-order-ref = the original sale's external order ref when it has one (e.g.
 //! the Shopify order id), else the original `saleID`; `weft.original-order-key` holds the key of
 //! that order; new-transaction-id = the refund's `saleID`; restock-location = its `shopID`;
-//! quantities and amounts positive. A refund spanning several original sales names the first.
+//! quantities and amounts positive; a refunded shipping line is not a returned line (its money
+//! stays in `refund`). A refund spanning several original sales names the first.
 //!
 //! Deliberately not here: open (uncompleted) sales, layaways, and writing (see `orders`).
 
@@ -163,6 +164,8 @@ pub fn customer_return(s: &Sale, original: Option<&Sale>, config: &Config) -> Cu
             .list
             .iter()
             .filter(|l| l.unit_quantity < 0)
+            // A refunded shipping charge is money, not goods: it stays in `refund`.
+            .filter(|l| config.shipping_sku.is_empty() || sku(l) != config.shipping_sku)
             .map(|l| line(l, -1, cur))
             .collect(),
         restock_location: Some(s.shop_id.to_string()),

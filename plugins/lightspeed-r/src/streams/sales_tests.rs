@@ -90,3 +90,20 @@ fn a_refund_is_a_return_linked_to_the_original_order() {
     let orphan = customer_return(&refund, None, &config);
     assert_eq!(orphan.original_order_ref, "sale-line:11");
 }
+
+#[test]
+fn a_refunded_shipping_line_is_money_not_a_returned_line() {
+    let refund = sale(json!({
+        "saleID": "9", "shopID": "3", "completed": "true", "calcTotal": "-5.59",
+        "timeStamp": "2026-01-03T10:00:00+00:00", "referenceNumber": "",
+        "SaleLines": {"SaleLine": {"saleLineID": "21", "itemID": "9", "unitQuantity": "-1",
+            "unitPrice": "5.59", "calcLineDiscount": "0", "parentSaleLineID": "12",
+            "Item": {"customSku": "SHIPPING"}}}}));
+    let r = customer_return(
+        &refund,
+        Some(&original("123", "shopify")),
+        &Config::default(),
+    );
+    assert!(r.lines.is_empty(), "shipping is not goods: {:?}", r.lines);
+    assert_eq!(r.refund, money(559, "USD"));
+}
