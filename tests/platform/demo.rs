@@ -54,6 +54,14 @@ fn assert_complete(report: &Value) {
             "nothing counted as {key}: {report:#}"
         );
     }
+    assert!(
+        report["webhooks"]["accepted"].as_u64().unwrap_or(0) > 0,
+        "no Shopify webhook was verified by the ingress: {report:#}"
+    );
+    assert_eq!(
+        report["webhooks"]["refused"], 0,
+        "the ingress refused signed deliveries: {report:#}"
+    );
     let u = number(report, "rate_limit_utilisation");
     assert!((0.0..=1.05).contains(&u), "utilisation {u} out of range");
 }

@@ -1,6 +1,7 @@
 //! `weft bench ...`: benchmarks that print one JSON object.
 
 mod host;
+mod platform;
 mod sync;
 
 use std::path::PathBuf;
@@ -31,6 +32,22 @@ pub enum BenchCommand {
         #[arg(long)]
         plugins_dir: Option<PathBuf>,
     },
+    /// Platforms: full stock sync Lightspeed -> Shopify at the simulators' rate limits, and the
+    /// time from a shop sale to the new quantity online.
+    Platform {
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+        /// SKUs in the catalogue (each stocked in 3 shops).
+        #[arg(long, default_value_t = 10_000)]
+        skus: usize,
+        /// Shop sales timed until Shopify shows them.
+        #[arg(long, default_value_t = 40)]
+        samples: usize,
+        /// Simulated seconds per real second for both simulators.
+        #[arg(long, default_value_t = 60.0)]
+        time_scale: f64,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -44,6 +61,12 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
             memory_store,
             plugins_dir,
         } => sync::run(plugins_dir, memory_store).await,
+        BenchCommand::Platform {
+            json: _,
+            skus,
+            samples,
+            time_scale,
+        } => platform::run(skus, samples, time_scale).await,
     }
 }
 

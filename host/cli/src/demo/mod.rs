@@ -17,8 +17,8 @@
 mod activity;
 mod host_tour;
 mod live;
-mod report;
-mod setup;
+pub(crate) mod report;
+pub(crate) mod setup;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -65,7 +65,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             println!("{line}");
         }
     };
-    let demo = setup::start(args.seed, args.time_scale, args.faults).await?;
+    let demo = setup::start(args.seed, args.time_scale, args.faults, None).await?;
     say(&format!(
         "Lightspeed R-Series simulator: {}\nShopify simulator:             {}\nwebhooks in:                   {}\nconfig:                        {}\ntime scale: {}x{}",
         demo.lightspeed.api_base(),
@@ -98,7 +98,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     };
 
     say("\n== initial alignment: products, customers and stock (full sync)");
-    let bulk = report::bulk_inventory(&demo).await?;
+    let bulk = report::bulk_inventory(&demo, true).await?;
     say(&format!(
         "stock: {} levels in {:.1} s; Shopify cost bucket used at {:.0}% of what it allows",
         bulk.levels,

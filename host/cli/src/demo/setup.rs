@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use toml::{Table, Value};
 use weft_sim::faults::FaultConfig;
 use weft_sim::lightspeed_r::{LightspeedConfig, LightspeedSim, RunningSim};
+use weft_sim::seed::Retailer;
 use weft_sim::shopify::{RunningShopify, ShopifyConfig, ShopifySim};
 
 use crate::assemble::{Assembled, assemble};
@@ -45,21 +46,31 @@ pub struct Demo {
     _dir: tempfile::TempDir,
 }
 
-/// Start everything; nothing runs yet.
-pub async fn start(seed: u64, time_scale: f64, faults: bool) -> anyhow::Result<Demo> {
+/// Start everything; nothing runs yet. `skus` seeds exactly that many SKUs (benchmarks)
+/// instead of the default catalogue of 200 matrix items.
+pub async fn start(
+    seed: u64,
+    time_scale: f64,
+    faults: bool,
+    skus: Option<usize>,
+) -> anyhow::Result<Demo> {
     let lightspeed = LightspeedSim::start(LightspeedConfig {
         seed,
         time_scale,
+        skus,
         ..LightspeedConfig::default()
     })
     .await?;
-    let shopify = ShopifySim::start(ShopifyConfig {
+    let shopify_config = ShopifyConfig {
         seed,
         time_scale,
         webhook_secret: WEBHOOK_SECRET.into(),
         ..ShopifyConfig::default()
-    })
-    .await?;
+    };
+    let shopify = match skus {
+        Some(n) => ShopifySim::start_with(Retailer::generate_skus(seed, n), shopify_config).await?,
+        None => ShopifySim::start(shopify_config).await?,
+    };
     // Online orders charge shipping; the shop posts it as a line of its shipping item, which a
     // retailer selling online has in the back office.
     lightspeed

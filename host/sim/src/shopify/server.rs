@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use super::cost::{CostModel, MAX_SINGLE_QUERY_COST, requested_cost};
+use super::cost::{CostModel, MAX_SINGLE_QUERY_COST, ThrottleStatus, requested_cost};
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 use super::state::{RequestInfo, SimState};
@@ -137,7 +137,7 @@ async fn graphql(
     );
     let requested = priced.as_ref().map_or(0, |p| p.0);
     if requested > MAX_SINGLE_QUERY_COST {
-        let status = state.bucket().status(now);
+        let status = real_time(state.bucket().status(now), state);
         return json_response(
             StatusCode::OK,
             json!({
@@ -148,7 +148,7 @@ async fn graphql(
     }
     let charged = state.bucket().try_charge(requested, now);
     if !charged {
-        let status = state.bucket().status(now);
+        let status = real_time(state.bucket().status(now), state);
         return json_response(
             app.throttle_status,
             json!({
@@ -176,7 +176,7 @@ async fn graphql(
     let status = {
         let mut bucket = state.bucket();
         bucket.refund(requested - actual);
-        bucket.status(now)
+        real_time(bucket.status(now), state)
     };
     if let Value::Object(map) = &mut out {
         let ext = map.entry("extensions").or_insert_with(|| json!({}));
@@ -275,4 +275,12 @@ async fn sim_activity(State(app): State<App>, body: Bytes) -> Response {
         .unwrap_or(1);
     let orders = super::activity::tick(&app.state, n.min(1000) as usize);
     json_response(StatusCode::OK, json!({"orders_created": orders.len()}))
+}
+
+/// The bucket's status as a client sees it: the simulator's clock may run faster than real
+/// time, so the restore rate is reported per real second (the bucket is the same size), and a
+/// client that paces itself by `throttleStatus` uses the scaled limit fully.
+fn real_time(mut status: ThrottleStatus, state: &SimState) -> ThrottleStatus {
+    status.restore_rate *= state.clock.scale();
+    status
 }
