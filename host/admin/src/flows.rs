@@ -169,10 +169,10 @@ pub(crate) async fn reconcile(
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<ReconcileQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let (id, flow) = resolve(&state, path)?;
+    let (id, _) = resolve(&state, path)?;
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     tracing::info!(flow = %id, heal = q.heal, "admin: reconciliation");
-    let (rec, report) = state.flows.ctx().reconcile(&flow, q.heal).await?;
+    let (rec, report) = state.flows.reconcile(&id, q.heal).await?;
     Ok(Json(json!({"clean": report.is_clean(), "reconciliation": rec})).into_response())
 }
 

@@ -292,7 +292,7 @@ pub async fn reconcile(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
         .flows
         .flow(&args.flow)
         .ok_or_else(|| anyhow::anyhow!("no flow named {}; `weft flows` lists them", args.flow))?;
-    let (rec, report) = a.flows.ctx().reconcile(&flow, args.heal).await?;
+    let (rec, report) = a.flows.reconcile(&flow.spec.id(), args.heal).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rec)?);
     } else {

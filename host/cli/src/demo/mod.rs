@@ -135,16 +135,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let rounds = drain(&demo).await?;
     // What the inventory flow's scheduled reconciliation (every 5 minutes, with heal) does,
     // once, before the final check; the report counts what it healed.
-    let inventory = demo
-        .assembled
-        .flows
-        .flow("acme/inventory")
-        .ok_or_else(|| anyhow::anyhow!("the example configuration lost its inventory flow"))?;
     let (healed, _) = demo
         .assembled
         .flows
-        .ctx()
-        .reconcile(&inventory, true)
+        .reconcile("acme/inventory", true)
         .await?;
     say(&format!(
         "drained in {rounds} round(s); the scheduled stock reconciliation healed {} level(s)",

@@ -206,10 +206,7 @@ pub async fn check(
     );
 
     // Stock: a final reconciliation through the flow's own transforms.
-    let inventory = flows
-        .flow("acme/inventory")
-        .ok_or_else(|| anyhow::anyhow!("the example configuration lost its inventory flow"))?;
-    let (rec, drift) = flows.ctx().reconcile(&inventory, false).await?;
+    let (rec, drift) = flows.reconcile("acme/inventory", false).await?;
     let drift_after = (drift.missing_in_target.len()
         + drift.missing_in_source.len()
         + drift.different.len()) as u64;

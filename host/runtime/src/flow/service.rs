@@ -13,8 +13,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use weft_engine::{ConnectorCall, ConnectorReply, DeploymentKey};
-use weft_sync::{ReplayFilter, RetentionPolicy};
+use weft_sync::{DriftReport, ReplayFilter, RetentionPolicy};
 
+use super::reconcile::Reconciliation;
 use super::replay::ReplayReport;
 use super::runner::{Flow, FlowCtx, FlowError, RunMode, RunReport};
 use crate::telemetry::Event;
@@ -168,6 +169,22 @@ impl Flows {
             self.wake_dependents(id, &report.landed).await;
         }
         result
+    }
+
+    /// Reconcile a flow (waiting for a run in progress to finish first, so the comparison and
+    /// any heal never interleave with the flow's own writes).
+    pub async fn reconcile(
+        &self,
+        id: &str,
+        heal: bool,
+    ) -> Result<(Reconciliation, DriftReport), FlowError> {
+        let entry = self
+            .entries
+            .get(id)
+            .ok_or_else(|| FlowError::Unknown(id.into()))?
+            .clone();
+        let _running = entry.run_lock.lock().await;
+        self.ctx.reconcile(&entry.flow, heal).await
     }
 
     /// Replay parked records matching `filter`.
