@@ -131,11 +131,7 @@ impl Flows {
 
     /// Run a flow now (waiting for a run in progress to finish first).
     pub async fn run(self: &Arc<Self>, id: &str, mode: RunMode) -> Result<RunReport, FlowError> {
-        let entry = self
-            .entries
-            .get(id)
-            .ok_or_else(|| FlowError::Unknown(id.into()))?
-            .clone();
+        let entry = self.entry(id)?;
         let _running = entry.run_lock.lock().await;
         let mut status = self.status(&entry.flow)?;
         status.state = "running".into();
@@ -171,6 +167,13 @@ impl Flows {
         result
     }
 
+    fn entry(&self, id: &str) -> Result<Arc<Entry>, FlowError> {
+        self.entries
+            .get(id)
+            .cloned()
+            .ok_or_else(|| FlowError::Unknown(id.into()))
+    }
+
     /// Reconcile a flow (waiting for a run in progress to finish first, so the comparison and
     /// any heal never interleave with the flow's own writes).
     pub async fn reconcile(
@@ -178,11 +181,7 @@ impl Flows {
         id: &str,
         heal: bool,
     ) -> Result<(Reconciliation, DriftReport), FlowError> {
-        let entry = self
-            .entries
-            .get(id)
-            .ok_or_else(|| FlowError::Unknown(id.into()))?
-            .clone();
+        let entry = self.entry(id)?;
         let _running = entry.run_lock.lock().await;
         self.ctx.reconcile(&entry.flow, heal).await
     }
