@@ -2,7 +2,9 @@
 //! push/list/rollback`, Prometheus, the dashboard): flows with state and lag, the parked queue,
 //! replay, reconciliation and drift reports, plugin versions with hot swap and rollback, health,
 //! readiness, `/metrics`, and an OpenAPI description of all of it. Every route, health and
-//! metrics included, is behind one bearer token compared in constant time.
+//! metrics included, is behind one bearer token compared in constant time. The dashboard page
+//! (`/dashboard`, plain HTML and JavaScript embedded from `assets/`) reads the same JSON; a
+//! browser signs in once with the token and then carries a session cookie derived from it.
 //!
 //! It is a thin layer over `weft-runtime`: each route calls the same runtime function the CLI
 //! verbs call, so the API and `weft parked/replay/reconcile` cannot disagree. It deliberately
@@ -11,6 +13,7 @@
 
 pub mod alerts;
 mod auth;
+mod dashboard;
 mod error;
 mod flows;
 mod openapi;
@@ -108,6 +111,12 @@ fn table(max_component_bytes: usize) -> Vec<(Route, MethodRouter<AdminState>)> {
             r("POST", "/api/plugins/{tenant}/{deployment}/rollback"),
             post(plugins::rollback),
         ),
+        (r("GET", "/"), get(dashboard::root)),
+        (r("GET", "/dashboard"), get(dashboard::page)),
+        (r("GET", "/dashboard/app.js"), get(dashboard::script)),
+        (r("GET", "/dashboard/app.css"), get(dashboard::style)),
+        (r("POST", "/dashboard/login"), post(dashboard::login)),
+        (r("POST", "/dashboard/logout"), post(dashboard::logout)),
     ]
 }
 

@@ -2,6 +2,7 @@
 //! flow between in-memory ends through it, and reqwest as the client.
 
 mod alerts;
+mod dashboard;
 mod flows;
 mod parked;
 mod plugins;
