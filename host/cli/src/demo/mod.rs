@@ -92,7 +92,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             let handle = weft_admin::serve(addr, state).await?;
             // Printed in --json mode too (on stderr) so scripts and tests can find it.
             eprintln!("admin API: {}", handle.url());
-            eprintln!("dashboard: {}/dashboard", handle.url().trim_end_matches('/'));
+            eprintln!(
+                "dashboard: {}/dashboard",
+                handle.url().trim_end_matches('/')
+            );
             Some(handle)
         }
         None => None,
