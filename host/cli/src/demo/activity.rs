@@ -6,7 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use super::setup::Demo;
+use weft_sim::lightspeed_r::SaleLineSummary;
+
+use super::setup::{Demo, SHIPPING_SKU};
 
 /// Counts of what the shops and the web store did.
 #[derive(Debug, Default)]
@@ -27,11 +29,6 @@ pub struct Activity {
 }
 
 impl Activity {
-    /// Nothing happened yet.
-    pub fn new(_demo: &Demo) -> Self {
-        Self::default()
-    }
-
     /// One tick of store and web activity.
     pub fn tick(&mut self, demo: &Demo) {
         self.ticks += 1;
@@ -45,27 +42,23 @@ impl Activity {
         }
     }
 
-    /// Return one unit of the first line of an online order Weft has posted, at another shop.
+    /// Return one unit of the first goods line of an online order Weft has posted, at another
+    /// shop.
     fn return_an_online_order(&mut self, demo: &Demo) {
+        let goods = |l: &&SaleLineSummary| l.quantity > 0 && l.sku != SHIPPING_SKU;
         let sales = demo.lightspeed.sales();
-        let Some(sale) = sales.iter().find(|s| {
-            !s.reference_number.is_empty()
-                && s.refund_of.is_none()
-                && !self.returned.contains(&s.sale_id)
-                && s.lines
-                    .iter()
-                    .any(|l| l.quantity > 0 && l.sku != "SHIPPING")
-        }) else {
-            return;
-        };
-        self.returned.insert(sale.sale_id);
-        let Some(line) = sale
-            .lines
+        let Some((sale, line)) = sales
             .iter()
-            .find(|l| l.quantity > 0 && l.sku != "SHIPPING")
+            .filter(|s| {
+                !s.reference_number.is_empty()
+                    && s.refund_of.is_none()
+                    && !self.returned.contains(&s.sale_id)
+            })
+            .find_map(|s| Some((s, s.lines.iter().find(goods)?)))
         else {
             return;
         };
+        self.returned.insert(sale.sale_id);
         let shop = sale.shop_id % 3 + 1;
         if let Ok(refund) =
             demo.lightspeed

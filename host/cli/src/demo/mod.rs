@@ -114,7 +114,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     demo.assembled.flows.start();
     let seconds = args.seconds.or(args.json.then_some(30));
     let started = Instant::now();
-    let mut activity = activity::Activity::new(&demo);
+    let mut activity = activity::Activity::default();
     let mut ticker = tokio::time::interval(Duration::from_millis(250));
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);

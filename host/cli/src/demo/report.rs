@@ -40,21 +40,16 @@ pub async fn bulk_inventory(demo: &Demo, catalogue: bool) -> anyhow::Result<Bulk
     let flows = &demo.assembled.flows;
     let (spent_before, maximum, restore) = demo.shopify.cost_spent();
     let started = Instant::now();
+    let full_if_catalogue = |id: &'static str| async move {
+        if catalogue {
+            flows.run(id, RunMode::Full).await.map(drop)
+        } else {
+            Ok(())
+        }
+    };
     let (products, customers, stock) = tokio::join!(
-        async {
-            if catalogue {
-                flows.run("acme/products", RunMode::Full).await.map(drop)
-            } else {
-                Ok(())
-            }
-        },
-        async {
-            if catalogue {
-                flows.run("acme/customers", RunMode::Full).await.map(drop)
-            } else {
-                Ok(())
-            }
-        },
+        full_if_catalogue("acme/products"),
+        full_if_catalogue("acme/customers"),
         flows.run("acme/inventory", RunMode::Full),
     );
     let seconds = started.elapsed().as_secs_f64();

@@ -26,6 +26,8 @@ use crate::ingress::{self, IngressHandle};
 pub const EXAMPLE: &str = include_str!("../../../../examples/lightspeed-shopify/weft.toml");
 /// The tenant of the example.
 pub const TENANT: &str = "acme";
+/// SKU of the Lightspeed item that carries shipping charges (the connector's default).
+pub const SHIPPING_SKU: &str = "SHIPPING";
 /// The secret the Shopify simulator signs webhooks with.
 const WEBHOOK_SECRET: &str = "sandbox-secret";
 
@@ -74,7 +76,7 @@ pub async fn start(
     // Online orders charge shipping; the shop posts it as a line of its shipping item, which a
     // retailer selling online has in the back office.
     lightspeed
-        .create_item(&serde_json::json!({"description": "Shipping", "customSku": "SHIPPING"}))
+        .create_item(&serde_json::json!({"description": "Shipping", "customSku": SHIPPING_SKU}))
         .map_err(|e| anyhow::anyhow!("creating the shipping item: {e:?}"))?;
     if faults {
         let storm = FaultConfig {
