@@ -5,3 +5,4 @@ mod cli;
 mod connectors;
 pub(crate) mod crash;
 mod engine;
+mod quarantine;

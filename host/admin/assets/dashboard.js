@@ -1,6 +1,6 @@
 // The Weft dashboard: reads the admin API's JSON with fetch and redraws every few seconds.
 // No framework and no build step. The session cookie rides along on every request; changes
-// (replay, rollback, run, reconcile) also send X-Weft-Dashboard: 1, which the API requires of
+// (replay, rollback, release, run, reconcile) also send X-Weft-Dashboard: 1, which the API requires of
 // cookie-authenticated changes. Everything put into HTML goes through esc().
 "use strict";
 
@@ -246,6 +246,7 @@ function button(action, key, label, data, opts = {}) {
 }
 
 function light(flow) {
+  if ((flow.quarantined || []).length) return ["failing", "plugin quarantined"];
   if (flow.state === "failing") return ["failing", "failing"];
   if (flow.parked > 0) return ["parked", `${fmt(flow.parked)} parked`];
   return ["ok", flow.state === "running" ? "ok (running)" : "ok"];
@@ -466,10 +467,17 @@ function pluginsHtml(deployments) {
             { confirm: `Confirm: roll back to ${previous.name} ${previous.version}` },
           )
         : `<button type="button" disabled title="No earlier version in this host process">Roll back</button>`;
+      const q = d.quarantined;
+      const quarantine = q
+        ? `<div class="error-text quarantined" title="${esc(q.last_error)}">quarantined after ${fmt(q.failures)} failed calls in a row: ${esc(clip(q.last_error, 160))}</div>`
+        : "";
+      const release = q
+        ? ` ${button("release", id, "Release", { tenant: d.tenant, deployment: d.deployment }, { confirm: "Confirm: run this version again" })}`
+        : "";
       return (
-        `<tr data-deployment="${esc(id)}"><td><b>${esc(d.deployment)}</b></td>` +
-        `<td class="current-version">${esc(d.current.name)} <b>${esc(d.current.version)}</b></td>` +
-        `<td class="small">${history}</td><td class="actions">${action}</td></tr>`
+        `<tr data-deployment="${esc(id)}"${q ? ' data-quarantined="1"' : ""}><td><b>${esc(d.deployment)}</b></td>` +
+        `<td class="current-version">${esc(d.current.name)} <b>${esc(d.current.version)}</b>${quarantine}</td>` +
+        `<td class="small">${history}</td><td class="actions">${action}${release}</td></tr>`
       );
     })
     .join("");
@@ -524,6 +532,13 @@ async function perform(action, key, data) {
         `/api/plugins/${encodeURIComponent(data.tenant)}/${encodeURIComponent(data.deployment)}/rollback`,
       );
       message = `${r.deployment} now runs ${r.current.name} ${r.current.version}.`;
+    } else if (action === "release") {
+      const r = await post(
+        `/api/plugins/${encodeURIComponent(data.tenant)}/${encodeURIComponent(data.deployment)}/release`,
+      );
+      message = r.released
+        ? `${r.deployment} is back in service.`
+        : `${r.deployment} was not quarantined.`;
     } else if (action === "run") {
       await post(`/api/flows/${flowPath(data.flow)}/run?wait=false`);
       message = `Started a run of ${data.flow}.`;

@@ -1,5 +1,5 @@
-//! Alerts: rules per flow (parked records above N, lag above T seconds, drifted keys above N)
-//! checked periodically, sent as a JSON POST to one webhook URL, one alert per incident.
+//! Alerts: rules per flow (parked records above N, lag above T seconds, drifted keys above N,
+//! a deployment of the flow quarantined after repeated traps) checked periodically, sent as a JSON POST to one webhook URL, one alert per incident.
 //!
 //! An incident starts when a rule's condition becomes true and ends when it is false again; the
 //! alert is sent once at the start (and, if asked, a `resolved` notice at the end). A failed
@@ -26,6 +26,9 @@ pub struct AlertRules {
     pub lag_above_seconds: Option<f64>,
     /// Alert when the latest reconciliation found more drifted keys than this.
     pub drift_above: Option<u64>,
+    /// Alert when a deployment the flow uses is quarantined after repeated traps.
+    #[serde(default)]
+    pub on_quarantine: bool,
 }
 
 /// Where alerts go and which flows have rules.
@@ -46,7 +49,7 @@ pub struct AlertConfig {
 pub struct Alert {
     /// The flow (`tenant/name`).
     pub flow: String,
-    /// `parked`, `lag` or `drift`.
+    /// `parked`, `lag`, `drift` or `quarantine`.
     pub rule: String,
     /// `firing` (an incident started) or `resolved` (it ended).
     pub status: String,
@@ -90,11 +93,18 @@ fn evaluate(view: &FlowView, rules: &AlertRules) -> Vec<(&'static str, f64, f64,
         let v = view.drift.unwrap_or(0);
         out.push(("drift", v as f64, n as f64, v > n));
     }
+    if rules.on_quarantine {
+        let v = view.quarantined.len();
+        out.push(("quarantine", v as f64, 0.0, v > 0));
+    }
     out
 }
 
-fn message(flow: &str, rule: &str, value: f64, threshold: f64, firing: bool) -> String {
+fn message(view: &FlowView, rule: &str, value: f64, threshold: f64, firing: bool) -> String {
+    let flow = &view.status.id;
     let what = match rule {
+        "quarantine" if firing => view.quarantined.join("; "),
+        "quarantine" => "no deployment is quarantined".to_string(),
         "parked" => format!("{value} parked records (alert above {threshold})"),
         "lag" => format!("last successful run {value:.0} s ago (alert above {threshold} s)"),
         _ => format!("{value} drifted keys at the latest reconciliation (alert above {threshold})"),
@@ -142,7 +152,7 @@ impl Alerter {
                         rule,
                         Alert {
                             status: if breached { "firing" } else { "resolved" }.into(),
-                            message: message(&flow, rule, value, threshold, breached),
+                            message: message(view, rule, value, threshold, breached),
                             flow: flow.clone(),
                             rule: rule.into(),
                             value,

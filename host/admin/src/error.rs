@@ -74,6 +74,7 @@ impl From<FlowError> for ApiError {
         let status = match &e {
             FlowError::Unknown(_) => StatusCode::NOT_FOUND,
             FlowError::Read { .. } => StatusCode::BAD_GATEWAY,
+            FlowError::Quarantined(_) => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, e.to_string())
@@ -112,6 +113,7 @@ impl From<RuntimeError> for ApiError {
                 reasons: vec![format!("smoke test failed: {detail}")],
                 message: e.to_string(),
             },
+            RuntimeError::Quarantined(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             RuntimeError::Setup(_) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
             }

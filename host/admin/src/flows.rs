@@ -28,6 +28,8 @@ pub(crate) struct FlowView {
     pub drift: Option<u64>,
     /// Counters since this process started (the totals in `totals` survive restarts).
     pub since_start: Counters,
+    /// Why each quarantined deployment of the flow is out of service; empty when none is.
+    pub quarantined: Vec<String>,
 }
 
 /// Telemetry counters of one flow.
@@ -67,7 +69,9 @@ pub(crate) fn flow_views(flows: &Flows) -> Result<Vec<FlowView>, ApiError> {
             run_failures: c("weft_flow_run_failures_total"),
         };
         let drift = latest_drift(flows, id)?.map(|r| drifted_keys(&r));
+        let quarantined = flows.flow(id).map(|f| f.quarantined()).unwrap_or_default();
         views.push(FlowView {
+            quarantined,
             lag_seconds: status
                 .last_success_ms
                 .map(|t| now.saturating_sub(t) as f64 / 1000.0),

@@ -111,6 +111,10 @@ fn table(max_component_bytes: usize) -> Vec<(Route, MethodRouter<AdminState>)> {
             r("POST", "/api/plugins/{tenant}/{deployment}/rollback"),
             post(plugins::rollback),
         ),
+        (
+            r("POST", "/api/plugins/{tenant}/{deployment}/release"),
+            post(plugins::release),
+        ),
         (r("GET", "/"), get(dashboard::root)),
         (r("GET", "/dashboard"), get(dashboard::page)),
         (r("GET", "/dashboard/app.js"), get(dashboard::script)),

@@ -1,6 +1,6 @@
-//! Plugin deployments: list them with their version history, push a new component version
-//! (hot swap through `PluginHost::deploy`, which validates and smoke-calls it before anything
-//! changes), and roll back one version.
+//! Plugin deployments: list them with their version history and quarantine, push a new
+//! component version (hot swap through `PluginHost::deploy`, which validates and smoke-calls it
+//! before anything changes), roll back one version, and release a quarantine.
 //!
 //! A refused component answers 422 with the reasons and leaves the running version alone. This
 //! module does not store uploaded components on disk: a restarted host runs what its config
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use weft_engine::{DeploymentKey, PluginId};
+use weft_runtime::Quarantined;
 
 use crate::AdminState;
 use crate::error::ApiError;
@@ -27,13 +28,17 @@ struct DeploymentView {
     current: PluginId,
     /// Every version still available for rollback, oldest first; the last is current.
     versions: Vec<PluginId>,
+    /// Set when the deployment is out of service after repeated traps.
+    quarantined: Option<Quarantined>,
 }
 
 /// `GET /api/plugins`.
 pub(crate) async fn list(State(state): State<AdminState>) -> Result<Response, ApiError> {
     let mut out = Vec::new();
+    let quarantined = state.host.quarantined();
     for (key, current) in state.host.deployments() {
         out.push(DeploymentView {
+            quarantined: quarantined.iter().find(|q| q.key == key).cloned(),
             versions: state.host.versions(&key)?,
             tenant: key.tenant,
             deployment: key.deployment,
@@ -102,6 +107,21 @@ pub(crate) async fn push(
             Err(e.into())
         }
     }
+}
+
+/// `POST /api/plugins/{tenant}/{deployment}/release`: put a quarantined deployment back in
+/// service as it is. Releasing one that is in service changes nothing (`released` is null).
+pub(crate) async fn release(
+    State(state): State<AdminState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let key = key(path)?;
+    state.host.current(&key)?;
+    let lifted = state.host.release(&key);
+    if let Some(q) = &lifted {
+        tracing::info!(deployment = %key, plugin = %q.plugin, "admin: quarantine released");
+    }
+    Ok(Json(json!({"deployment": key.to_string(), "released": lifted})).into_response())
 }
 
 /// `POST /api/plugins/{tenant}/{deployment}/rollback`.

@@ -1,10 +1,13 @@
 //! Health, readiness, `/metrics`, the OpenAPI document and the JSON 404.
 //!
 //! `/metrics` refreshes two gauges per flow from the store before rendering (lag since the last
-//! successful run, parked records now), so a scrape sees the present rather than the last run's
-//! view. It does not add metrics of its own beyond those gauges: counting is the runtime's
-//! telemetry's job.
+//! successful run, parked records now) and one per deployment (quarantined or not), so a scrape
+//! sees the present rather than the last run's view, and appends each connection's HTTP
+//! counters (responses by status, rate-limit waits and their time, retries) as the connection
+//! counted them. It counts nothing itself: that is the runtime's telemetry's and the
+//! connections' job.
 
+use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
 use axum::Json;
@@ -60,14 +63,78 @@ pub(crate) async fn metrics(State(state): State<AdminState>) -> Result<Response,
             view.status.parked as f64,
         );
     }
+    let quarantined = state.host.quarantined();
+    for (key, _) in state.host.deployments() {
+        let out = quarantined.iter().any(|q| q.key == key);
+        telemetry.gauge(
+            "weft_plugin_quarantined",
+            format!(
+                "tenant=\"{}\",deployment=\"{}\"",
+                esc(&key.tenant),
+                esc(&key.deployment)
+            ),
+            if out { 1.0 } else { 0.0 },
+        );
+    }
+    let mut text = telemetry.render_prometheus();
+    text.push_str(&connection_metrics(&state));
     Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        telemetry.render_prometheus(),
+        text,
     )
         .into_response())
+}
+
+fn esc(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Reads one counter of a connection.
+type StatOf = fn(&weft_cap_http::ConnectionStats) -> f64;
+
+/// Each connection's HTTP counters in Prometheus text.
+fn connection_metrics(state: &AdminState) -> String {
+    let connections = state.host.connections();
+    let mut out = String::new();
+    if connections.is_empty() {
+        return out;
+    }
+    let label = |tenant: &str, name: &str| {
+        format!("tenant=\"{}\",connection=\"{}\"", esc(tenant), esc(name))
+    };
+    let _ = writeln!(out, "# TYPE weft_http_responses_total counter");
+    for (tenant, c) in &connections {
+        let statuses = c.stats.statuses.lock().expect("stats lock").clone();
+        for (status, n) in statuses {
+            let l = label(tenant, &c.name);
+            let _ = writeln!(
+                out,
+                "weft_http_responses_total{{{l},status=\"{status}\"}} {n}"
+            );
+        }
+    }
+    let series: [(&str, StatOf); 3] = [
+        ("weft_http_rate_limit_waits_total", |s| {
+            s.rate_limit_waits.load(Ordering::Relaxed) as f64
+        }),
+        ("weft_http_rate_limit_wait_seconds_total", |s| {
+            s.rate_limit_wait_ms.load(Ordering::Relaxed) as f64 / 1000.0
+        }),
+        ("weft_http_retries_total", |s| {
+            s.retries.load(Ordering::Relaxed) as f64
+        }),
+    ];
+    for (metric, value) in series {
+        let _ = writeln!(out, "# TYPE {metric} counter");
+        for (tenant, c) in &connections {
+            let l = label(tenant, &c.name);
+            let _ = writeln!(out, "{metric}{{{l}}} {}", value(&c.stats));
+        }
+    }
+    out
 }
 
 /// `GET /api/openapi.json`.

@@ -19,6 +19,8 @@ pub struct ConnectionStats {
     pub statuses: Mutex<BTreeMap<u16, u64>>,
     /// Times a request waited for the token bucket.
     pub rate_limit_waits: AtomicU64,
+    /// Milliseconds requests spent waiting for the token bucket, summed.
+    pub rate_limit_wait_ms: AtomicU64,
     /// Retries performed.
     pub retries: AtomicU64,
 }
@@ -169,10 +171,15 @@ impl Connection {
         let retry = self.config.retries;
         let mut attempt = 1;
         loop {
-            if let Some(bucket) = &self.bucket
-                && bucket.acquire().await
-            {
-                self.stats.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
+            if let Some(bucket) = &self.bucket {
+                let started = std::time::Instant::now();
+                if bucket.acquire().await {
+                    self.stats.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
+                    let waited = started.elapsed().as_millis() as u64;
+                    self.stats
+                        .rate_limit_wait_ms
+                        .fetch_add(waited, Ordering::Relaxed);
+                }
             }
             let result = self.attempt(req).await;
             let retryable = match &result {

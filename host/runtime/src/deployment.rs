@@ -26,6 +26,13 @@ pub struct DeploymentSpec {
     /// The plugin's own config, handed to it as JSON.
     #[serde(default = "empty_object")]
     pub config: serde_json::Value,
+    /// Consecutive trapped calls after which the deployment is quarantined (0: never).
+    #[serde(default = "quarantine_after")]
+    pub quarantine_after: u32,
+}
+
+fn quarantine_after() -> u32 {
+    crate::quarantine::DEFAULT_QUARANTINE_AFTER
 }
 
 fn empty_object() -> serde_json::Value {
@@ -42,6 +49,7 @@ impl DeploymentSpec {
             secrets: Vec::new(),
             kv: KvLimits::default(),
             config: empty_object(),
+            quarantine_after: quarantine_after(),
         }
     }
 }

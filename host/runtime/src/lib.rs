@@ -12,10 +12,12 @@ mod caps;
 mod deployment;
 pub mod flow;
 mod plugin_host;
+pub mod quarantine;
 pub mod telemetry;
 
 pub use caps::{Caps, ClockCtx, ConfigCtx, link};
 pub use deployment::DeploymentSpec;
+pub use quarantine::Quarantined;
 pub use plugin_host::{HttpMode, PluginCall, PluginHost, PluginReply, RuntimeError};
 
 /// The wall clock as the runtime's injectable [`weft_cap_schedule::Clock`].

@@ -23,6 +23,7 @@ use weft_world::types::Entity;
 
 use crate::caps::{Caps, ClockCtx, ConfigCtx, link};
 use crate::deployment::{DeploymentSpec, Prepared};
+use crate::quarantine::{Quarantined, Quarantines};
 
 /// Errors of the deployment layer.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +47,9 @@ pub enum RuntimeError {
         /// What went wrong.
         detail: String,
     },
+    /// The deployment is out of service after repeated traps; nothing ran.
+    #[error("{0}")]
+    Quarantined(Box<Quarantined>),
     /// Host setup failed.
     #[error("host setup: {0}")]
     Setup(String),
@@ -61,6 +65,7 @@ pub struct PluginHost {
     timers: Arc<Timers>,
     secrets: Arc<SecretStore>,
     clock: Clock,
+    quarantines: Quarantines,
 }
 
 /// Where the HTTP of a call goes.
@@ -92,6 +97,7 @@ impl PluginHost {
             timers: Arc::new(timers),
             secrets: Arc::new(secrets),
             clock,
+            quarantines: Quarantines::default(),
         })
     }
 
@@ -116,6 +122,19 @@ impl PluginHost {
             .write()
             .expect("lock")
             .insert(tenant.to_string(), Arc::new(connections));
+    }
+
+    /// Every bound connection as `(tenant, connection)`, sorted, for metrics.
+    pub fn connections(&self) -> Vec<(String, Arc<weft_cap_http::Connection>)> {
+        let mut all: Vec<(String, Arc<weft_cap_http::Connection>)> = self
+            .connections
+            .read()
+            .expect("lock")
+            .iter()
+            .flat_map(|(tenant, map)| map.values().map(|c| (tenant.clone(), c.clone())))
+            .collect();
+        all.sort_by(|a, b| (&a.0, &a.1.name).cmp(&(&b.0, &b.1.name)));
+        all
     }
 
     /// Add or replace a deployment's spec (limits, grants, config).
@@ -222,7 +241,11 @@ impl PluginHost {
                 .map(|_| Ok(())),
         };
         match smoke {
-            Ok(Ok(())) => Ok(self.registry.install(key, plugin)),
+            Ok(Ok(())) => {
+                let replaced = self.registry.install(key, plugin);
+                self.lift(key, "a new version was deployed");
+                Ok(replaced)
+            }
             Ok(Err(detail)) => Err(RuntimeError::SmokeTest {
                 key: key.clone(),
                 plugin: id,
@@ -238,7 +261,48 @@ impl PluginHost {
 
     /// Go back to the previous version of `key`.
     pub fn rollback(&self, key: &DeploymentKey) -> Result<PluginId, RuntimeError> {
-        Ok(self.registry.rollback(key)?)
+        let back = self.registry.rollback(key)?;
+        self.lift(key, "it was rolled back");
+        Ok(back)
+    }
+
+    /// Deployments out of service after repeated traps (see [`crate::quarantine`]).
+    pub fn quarantined(&self) -> Vec<Quarantined> {
+        self.quarantines.list()
+    }
+
+    /// Put a quarantined deployment back in service as it is (the operator fixed what made it
+    /// trap, e.g. its input or a connection). Returns the lifted quarantine, if any.
+    pub fn release(&self, key: &DeploymentKey) -> Option<Quarantined> {
+        self.lift(key, "an operator released it")
+    }
+
+    fn lift(&self, key: &DeploymentKey, why: &str) -> Option<Quarantined> {
+        let lifted = self.quarantines.release(key);
+        if let Some(q) = &lifted {
+            tracing::warn!(deployment = %key, plugin = %q.plugin, why, "quarantine lifted");
+        }
+        lifted
+    }
+
+    /// Refuse a call of a quarantined deployment before anything runs.
+    fn in_service(&self, key: &DeploymentKey) -> Result<(), RuntimeError> {
+        match self.quarantines.get(key) {
+            Some(q) => Err(RuntimeError::Quarantined(Box::new(q))),
+            None => Ok(()),
+        }
+    }
+
+    /// Count a call's outcome towards quarantine.
+    fn count<T>(&self, prepared: &Prepared, plugin: &PluginId, result: &Result<T, PluginError>) {
+        let failure = result.as_ref().err();
+        let limit = prepared.spec.quarantine_after;
+        if let Some(q) =
+            self.quarantines
+                .record(&prepared.spec.key, plugin, failure, limit, (self.clock)())
+        {
+            tracing::error!(deployment = %q.key, plugin = %q.plugin, failures = q.failures, last_error = %q.last_error, "plugin quarantined after repeated failures; push a fixed version, roll back, or release it");
+        }
     }
 
     /// The version a new call of `key` would use.
@@ -263,13 +327,15 @@ impl PluginHost {
         batch: &[Entity],
     ) -> Result<(PluginId, Called<TransformReply>), RuntimeError> {
         let prepared = self.prepared(key)?;
+        self.in_service(key)?;
         let plugin = self.registry.current(key)?;
         let caps = self.caps(&prepared, &plugin.id, &HttpMode::Live);
         let called = self
             .host
             .transform(&plugin, caps, &prepared.spec.limits, batch)
-            .await?;
-        Ok((plugin.id.clone(), called))
+            .await;
+        self.count(&prepared, &plugin.id, &called);
+        Ok((plugin.id.clone(), called?))
     }
 
     /// Call a connector deployment.
@@ -280,13 +346,15 @@ impl PluginHost {
         http: &HttpMode,
     ) -> Result<(PluginId, Called<ConnectorReply>), RuntimeError> {
         let prepared = self.prepared(key)?;
+        self.in_service(key)?;
         let plugin = self.registry.current(key)?;
         let caps = self.caps(&prepared, &plugin.id, http);
         let called = self
             .host
             .connector(&plugin, caps, &prepared.spec.limits, call)
-            .await?;
-        Ok((plugin.id.clone(), called))
+            .await;
+        self.count(&prepared, &plugin.id, &called);
+        Ok((plugin.id.clone(), called?))
     }
 
     /// Call a loaded plugin (not necessarily deployed) as deployment `key` would: the plugin

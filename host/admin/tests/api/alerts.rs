@@ -15,8 +15,8 @@ use weft_admin::alerts::{Alert, AlertConfig, AlertRules, Alerter};
 use crate::support::{FLOW, Rig, level};
 
 #[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<Alert>>>,
+pub(crate) struct Receiver {
+    pub(crate) got: Arc<Mutex<Vec<Alert>>>,
     failing: Arc<AtomicBool>,
 }
 
@@ -28,7 +28,7 @@ async fn receive(State(r): State<Receiver>, Json(alert): Json<Alert>) -> StatusC
     StatusCode::NO_CONTENT
 }
 
-async fn receiver() -> (Receiver, String) {
+pub(crate) async fn receiver() -> (Receiver, String) {
     let r = Receiver::default();
     let app = axum::Router::new()
         .route("/hooks/weft", post(receive))

@@ -6,5 +6,6 @@ mod dashboard;
 mod flows;
 mod parked;
 mod plugins;
+mod quarantine;
 mod routes;
 mod support;

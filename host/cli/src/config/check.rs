@@ -247,6 +247,9 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             }
             let mut spec = DeploymentSpec::new(tenant, name);
             spec.limits = d.limits;
+            if let Some(n) = d.quarantine_after {
+                spec.quarantine_after = n;
+            }
             spec.connections = d.connections.iter().map(|s| s.get_ref().clone()).collect();
             spec.secrets = d.secrets.iter().map(|s| s.get_ref().clone()).collect();
             spec.kv = d.kv;

@@ -119,6 +119,9 @@ pub struct DeploymentFile {
     /// Per-call limits.
     #[serde(default)]
     pub limits: Limits,
+    /// Trapped calls in a row (traps, panics, exhausted limits) after which the deployment is
+    /// quarantined until a new version, a rollback or a release (default 5; 0 never).
+    pub quarantine_after: Option<u32>,
     /// Connections it may use.
     #[serde(default)]
     pub connections: Vec<Spanned<String>>,

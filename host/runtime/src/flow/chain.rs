@@ -3,7 +3,8 @@
 //! A transform that fails a whole batch with a plugin error (trap, fuel, memory, deadline) is
 //! retried record by record, so one poison record parks alone instead of stalling the flow. A
 //! transform that says its config is unusable stops the run: that needs an operator, and parking
-//! every record for it would only bury the cause. Splits (one record emitted as several) are
+//! every record for it would only bury the cause. A quarantined transform (see
+//! `crate::quarantine`) stops the run the same way, even halfway through a page. Splits (one record emitted as several) are
 //! refused per record: flows map one to one.
 
 use weft_sync::{ErrorClass, ErrorContext, TransformOutcome};
@@ -97,6 +98,7 @@ async fn map_isolating(
             batch.len()
         )),
         Err(MapError::Config(m)) => Err(format!("transform config is unusable: {m}")),
+        Err(MapError::Quarantined(m)) => Err(m),
         Err(MapError::Plugin(m)) if batch.len() == 1 => Ok(vec![Err(m)]),
         Err(MapError::Plugin(_)) => {
             let mut out = Vec::with_capacity(batch.len());
@@ -107,6 +109,7 @@ async fn map_isolating(
                     Err(MapError::Config(m)) => {
                         return Err(format!("transform config is unusable: {m}"));
                     }
+                    Err(MapError::Quarantined(m)) => return Err(m),
                     Err(MapError::Plugin(m)) => Err(m),
                 });
             }

@@ -54,8 +54,9 @@ fn outcome(result: Result<weft_engine::Written, Failure>) -> WriteOutcome {
     }
 }
 
-/// Write every record of `page` until each is settled. `Err` only for store failures and
-/// illegal page transitions (bugs); target failures settle records through the retry policy.
+/// Write every record of `page` until each is settled. `Err` for store failures, illegal page
+/// transitions (bugs) and a quarantined target; other target failures settle records through
+/// the retry policy.
 pub async fn settle(
     flow: &Flow,
     ctx: &FlowCtx,
@@ -136,6 +137,13 @@ pub async fn settle(
             }
             let (indexes, items): (Vec<usize>, Vec<WriteItem>) = items.into_iter().unzip();
             let answers = flow.target.write(items, &ctx.telemetry).await;
+            if answers.iter().all(Result::is_err)
+                && let Some(why) = flow.target.quarantined()
+            {
+                // Nothing was written and nothing will be until an operator acts: stop the run
+                // without settling, so the records stay unread rather than parked.
+                return Err(FlowError::Quarantined(why));
+            }
             for (index, answer) in indexes.into_iter().zip(answers) {
                 let o = outcome(answer);
                 if let WriteOutcome::Err(e) = &o {

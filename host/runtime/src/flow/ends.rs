@@ -135,6 +135,7 @@ fn reported<T>(
     let (fuel, error) = match &result {
         Ok((_, called)) => (called.report.fuel_used, None),
         Err(RuntimeError::Plugin(p)) => (0, Some(p.kind())),
+        Err(RuntimeError::Quarantined(_)) => (0, Some("quarantined")),
         Err(_) => (0, Some("deployment")),
     };
     telemetry.emit(Event::PluginCall {
@@ -143,6 +144,13 @@ fn reported<T>(
         error,
     });
     result.map(|(id, called)| (id, called.value))
+}
+
+fn quarantine_of(host: &PluginHost, key: &DeploymentKey) -> Option<String> {
+    host.quarantined()
+        .into_iter()
+        .find(|q| &q.key == key)
+        .map(|q| q.to_string())
 }
 
 async fn connector(
@@ -160,6 +168,14 @@ impl StreamEnd {
     pub fn plugin(&self) -> Option<PluginId> {
         match self {
             StreamEnd::Component { host, key, .. } => host.current(key).ok(),
+            StreamEnd::Memory(_) => None,
+        }
+    }
+
+    /// Why this end's deployment is out of service, if it is quarantined.
+    pub fn quarantined(&self) -> Option<String> {
+        match self {
+            StreamEnd::Component { host, key, .. } => quarantine_of(host, key),
             StreamEnd::Memory(_) => None,
         }
     }
@@ -291,6 +307,14 @@ impl StreamEnd {
 }
 
 impl MapperEnd {
+    /// Why this transform's deployment is out of service, if it is quarantined.
+    pub fn quarantined(&self) -> Option<String> {
+        match self {
+            MapperEnd::Component { host, key } => quarantine_of(host, key),
+            MapperEnd::Native { .. } => None,
+        }
+    }
+
     /// Name and version of the transform now.
     pub fn plugin(&self) -> Option<PluginId> {
         match self {
@@ -307,6 +331,9 @@ impl MapperEnd {
                 let result = host.transform(key, batch).await;
                 match reported(host, key, result, t) {
                     Ok((_, reply)) => reply.map_err(MapError::Config),
+                    Err(e @ RuntimeError::Quarantined(_)) => {
+                        Err(MapError::Quarantined(e.to_string()))
+                    }
                     Err(e) => Err(MapError::Plugin(e.to_string())),
                 }
             }
@@ -323,4 +350,7 @@ pub enum MapError {
     /// The plugin trapped or hit a limit on this batch.
     #[error("{0}")]
     Plugin(String),
+    /// The deployment is quarantined: nothing ran, an operator must act.
+    #[error("{0}")]
+    Quarantined(String),
 }

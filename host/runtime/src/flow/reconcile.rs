@@ -19,7 +19,7 @@ use super::chain::map_chain;
 use super::driver::settle;
 use super::ends::StreamEnd;
 use super::key::{entity_key, fields};
-use super::runner::{Flow, FlowCtx, FlowError};
+use super::runner::{Flow, FlowCtx, FlowError, transform_error};
 use crate::telemetry::Event;
 
 /// A stored drift report with when it was made and what healing did.
@@ -85,7 +85,7 @@ impl FlowCtx {
             &self.telemetry,
         )
         .await
-        .map_err(FlowError::Transform)?;
+        .map_err(|m| transform_error(flow, m))?;
         let mut unmappable = 0;
         let mut mapped: Vec<SyncRecord> = Vec::new();
         for (o, e) in chain.outcomes.into_iter().zip(chain.entities) {

@@ -38,6 +38,28 @@ pub struct Flow {
     pub target: StreamEnd,
 }
 
+/// A chain failure as the run reports it: a quarantine is its own kind (an operator must act on
+/// a plugin, not on config).
+pub(crate) fn transform_error(flow: &Flow, message: String) -> FlowError {
+    if flow.mappers.iter().any(|m| m.quarantined().is_some()) {
+        FlowError::Quarantined(message)
+    } else {
+        FlowError::Transform(message)
+    }
+}
+
+impl Flow {
+    /// Why each quarantined deployment of this flow (source, transforms, target) is out of
+    /// service; empty when all are in service.
+    pub fn quarantined(&self) -> Vec<String> {
+        std::iter::once(self.source.quarantined())
+            .chain(self.mappers.iter().map(MapperEnd::quarantined))
+            .chain(std::iter::once(self.target.quarantined()))
+            .flatten()
+            .collect()
+    }
+}
+
 /// What runs share: the store, telemetry, time and ids.
 #[derive(Clone)]
 pub struct FlowCtx {
@@ -72,6 +94,9 @@ pub enum FlowError {
     /// The connector broke the contract.
     #[error("{0}")]
     Contract(String),
+    /// A deployment of the flow is quarantined; the page was not settled.
+    #[error("{0}")]
+    Quarantined(String),
     /// A bug: an illegal page transition.
     #[error("page state: {0}")]
     Page(#[from] PageError),
@@ -237,7 +262,7 @@ impl FlowCtx {
         let sources = entities.clone();
         let mapped = map_chain(&flow.mappers, entities, &self.telemetry)
             .await
-            .map_err(FlowError::Transform)?;
+            .map_err(|m| transform_error(flow, m))?;
         let versions = flow
             .mappers
             .iter()
