@@ -4,6 +4,7 @@
 mod alerts;
 mod dashboard;
 mod flows;
+mod hot_swap;
 mod parked;
 mod plugins;
 mod quarantine;
