@@ -9,6 +9,8 @@
 //! - the 2026 leaky bucket + burst limiter with all `X-LS-API-*` headers and 429 + `Retry-After`
 //!   ([`ratelimit`]); every response also carries `X-LS-Acct-Id`, `X-LS-OAuth-Client-Id` and our own
 //!   `X-Weft-Time-Scale`;
+//! - an RFC 7231 `Date` header on every response from the simulator's (scaled or manual) clock,
+//!   the same clock that stamps `timeStamp`, so clients can tell when a second is over;
 //! - OAuth with rotating refresh tokens and expiring access tokens; the token `sandbox` works unless
 //!   `strict_auth` ([`oauth`]);
 //! - run-time faults ([`crate::faults`], control endpoint `/__sim/faults`) and a seeded activity

@@ -623,3 +623,24 @@ async fn authorize_redirects_with_a_code_and_pkce_is_enforced() {
             .starts_with("def50")
     );
 }
+
+#[tokio::test]
+async fn every_response_carries_the_sim_clock_as_its_date() {
+    let sim = start(manual(2)).await;
+    let c = Client::new();
+    let r = get(&c, &format!("{}/Shop.json", sim.api_base())).await;
+    assert_eq!(r.h("date"), "Thu, 01 Jan 2026 00:00:00 GMT");
+    sim.clock().advance(Duration::from_millis(61_500));
+    let r = get(&c, &format!("{}/ItemShop.json?limit=1", sim.api_base())).await;
+    assert_eq!(r.h("date"), "Thu, 01 Jan 2026 00:01:01 GMT");
+    // Errors, throttled answers and the control endpoints carry it too.
+    let bad = send(
+        c.get(format!("{}/Shop.json", sim.api_base()))
+            .bearer_auth("nope"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(bad.h("date"), "Thu, 01 Jan 2026 00:01:01 GMT");
+    let info = send(c.get(format!("{}/__sim/info", sim.base_url()))).await;
+    assert_eq!(info.h("date"), "Thu, 01 Jan 2026 00:01:01 GMT");
+}

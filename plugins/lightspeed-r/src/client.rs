@@ -6,6 +6,10 @@
 //! transient, 409 conflict, other 4xx permanent (the SDK's `classify`), with Lightspeed's error
 //! `message` in the failure's text.
 //!
+//! Lists can be read with the server's clock ([`Client::list_dated`]): the response's `Date`
+//! header (RFC 7231, whole seconds) as Unix seconds, or none when it is missing or not an
+//! IMF-fixdate. The cursor uses it to know when a `timeStamp` second can no longer change.
+//!
 //! Deliberately not here: auth (the host injects the bearer token of the connection) and retries
 //! (the host retries idempotent requests; the sync engine retries records).
 
@@ -14,6 +18,7 @@ use serde_json::Value;
 use weft_sdk::connector::{ErrorClass, Failure, failure};
 use weft_sdk::http::{self, Error as HttpError, Method, Request, Response};
 
+use crate::time;
 use crate::wire::{self, ListPage};
 
 /// The only connection this connector uses.
@@ -70,6 +75,16 @@ impl<'a> Client<'a> {
 
     /// Send and return the parsed 2xx body, or a classified failure.
     pub fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
+        self.exchange(method, path, body).map(|(v, _)| v)
+    }
+
+    /// Like [`Client::call`], with the server's clock (the `Date` header) of the 2xx response.
+    fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(Value, Option<i64>), Failure> {
         let what = format!("lightspeed-r {} {}", method_name(&method), short(path));
         let req = http::json_request(CONNECTION, method, path, body);
         let resp = self
@@ -89,14 +104,16 @@ impl<'a> Client<'a> {
             }
             return Err(f);
         }
+        let date = http::header(&resp, "date").and_then(time::parse_http_date);
         if resp.body.is_empty() {
-            return Ok(Value::Null);
+            return Ok((Value::Null, date));
         }
-        serde_json::from_slice(&resp.body).map_err(|e| Failure {
+        let value = serde_json::from_slice(&resp.body).map_err(|e| Failure {
             http_status: Some(resp.status),
             detail: Some(http::excerpt(&resp.body)),
             ..failure(ErrorClass::Permanent, format!("{what}: invalid JSON: {e}"))
-        })
+        })?;
+        Ok((value, date))
     }
 
     /// GET a list (or single-record) response of `entity`.
@@ -105,8 +122,19 @@ impl<'a> Client<'a> {
         path: &str,
         entity: &str,
     ) -> Result<ListPage<T>, Failure> {
-        let body = self.call(Method::Get, path, None)?;
-        wire::list(body, entity).map_err(|e| unreadable(path, &e))
+        self.list_dated(path, entity).map(|(page, _)| page)
+    }
+
+    /// Like [`Client::list`], with the server's clock when it answered (Unix seconds of the
+    /// `Date` header; none without a readable one).
+    pub fn list_dated<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        entity: &str,
+    ) -> Result<(ListPage<T>, Option<i64>), Failure> {
+        let (body, date) = self.exchange(Method::Get, path, None)?;
+        let page = wire::list(body, entity).map_err(|e| unreadable(path, &e))?;
+        Ok((page, date))
     }
 
     /// GET one record; a 404 is `None`.

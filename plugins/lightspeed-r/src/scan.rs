@@ -1,8 +1,10 @@
 //! Reading a resource in `(timeStamp, id)` order from a [`Cursor`]: turns the cursor's next step
 //! into a request (`sort=timeStamp` with `timeStamp=,t` + `id=>,i`, or `timeStamp=>,t`, or the
-//! server's `next` page), fetches at most [`MAX_REQUESTS`] pages per call, and advances the
-//! cursor past every row it hands out (rows the caller filters out, such as the shop 0 stock
-//! rows, advance it too).
+//! server's `next` page; from id 0 `timeStamp=,t` alone and `timeStamp=>=,t`), fetches at most
+//! [`MAX_REQUESTS`] pages per call, shows the cursor each response's server clock (`Date` header
+//! and row stamps) and advances it past every row it hands out (rows the caller filters out,
+//! such as the shop 0 stock rows, advance it too). A call that ends a pass with an open second
+//! stops there: the re-read starts with the next call.
 //!
 //! Deliberately not here: what the rows mean (see `streams`).
 
@@ -12,6 +14,7 @@ use weft_sdk::connector::Failure;
 use crate::client::{Client, unreadable};
 use crate::cursor::{Chain, Cursor, Pos, Step};
 use crate::query::{Query, relative_next};
+use crate::time;
 
 /// Requests one `read-page` call may make for its scan.
 pub const MAX_REQUESTS: usize = 4;
@@ -48,11 +51,13 @@ fn fresh(src: &Source, chain: Chain, pos: Option<&Pos>, limit: usize) -> String 
         q = q.param(k, v.clone());
     }
     match (chain, pos) {
+        (Chain::Same, Some(p)) if p.id == 0 => q = q.filter("timeStamp", "=", &p.ts),
         (Chain::Same, Some(p)) => {
             q = q
                 .filter("timeStamp", "=", &p.ts)
                 .filter(src.id_field, ">", &p.id.to_string())
         }
+        (Chain::Later, Some(p)) if p.id == 0 => q = q.filter("timeStamp", ">=", &p.ts),
         (Chain::Later, Some(p)) => q = q.filter("timeStamp", ">", &p.ts),
         _ => {}
     }
@@ -82,7 +87,7 @@ pub fn scan<T: DeserializeOwned + Keyed>(
             Step::Follow(_, next) => next.clone(),
             Step::Begin(chain, pos) => fresh(src, *chain, pos.as_ref(), room),
         };
-        let page = client.list::<T>(&path, src.resource)?;
+        let (page, date) = client.list_dated::<T>(&path, src.resource)?;
         let next = match page.next.as_str() {
             "" => None,
             url => Some(
@@ -90,6 +95,12 @@ pub fn scan<T: DeserializeOwned + Keyed>(
                     .ok_or_else(|| unreadable(&path, &format!("next page {url:.120}")))?,
             ),
         };
+        let stamps: Vec<i64> = page
+            .records
+            .iter()
+            .filter_map(|r| time::parse(r.key().0))
+            .collect();
+        let evidence = cursor.observe(date, &stamps);
         let mut fetched: Vec<T> = page.records;
         if let Some(p) = &cursor.pos {
             fetched.retain(|r| {
@@ -97,7 +108,6 @@ pub fn scan<T: DeserializeOwned + Keyed>(
                 p.is_before(ts, id)
             });
         }
-        let mut last = None;
         let mut kept_all = true;
         for row in fetched {
             if rows.len() >= want {
@@ -105,15 +115,12 @@ pub fn scan<T: DeserializeOwned + Keyed>(
                 break;
             }
             let (ts, id) = row.key();
-            last = Some(Pos {
-                ts: ts.to_string(),
-                id,
-            });
+            cursor.take(ts, id, evidence);
             if keep(&row) {
                 rows.push(row);
             }
         }
-        caught_up = cursor.advance(&step, last, next, !kept_all);
+        caught_up = cursor.advance(&step, next, !kept_all);
         if caught_up {
             break;
         }

@@ -9,7 +9,13 @@
 //! | `sales` | order / customer-return | completed Sale by `timeStamp` | – | – |
 //! | `orders` | order | – | posts a Sale | – |
 //!
-//! Every read cursor is the keyset cursor of `cursor`. Attributes the connector emits:
+//! Every read cursor is the keyset cursor of `cursor`, which re-reads a second until the server's
+//! clock has passed it; so source versions are content-aware ([`content_version`]): the
+//! canonical `timeStamp`, `#`, and what changed inside that second (inventory: `qoh` and the
+//! committed units; other streams: a digest of the mapped record). The same content always gives
+//! the same version (a re-read is a ledger duplicate), different content a different one. A page
+//! that re-read rows carries a cursor even when the rewind left it as it was. Attributes the
+//! connector emits:
 //! `weft.key` (cross-system key where the natural rule cannot match), `lightspeed.item-id`,
 //! `lightspeed.ticket-number`, `lightspeed.original-sale-id`, `weft.original-order-key`.
 //!
@@ -96,9 +102,11 @@ pub fn read_page(
         other => return Err(CallError::UnknownStream(other.into())),
     }
     .map_err(CallError::Failed)?;
+    // A page that re-read an open second can end where it began; the engine still needs a
+    // cursor with records.
     Ok(Page {
+        next_cursor: (cur != before || !records.is_empty()).then(|| cur.encode()),
         records,
-        next_cursor: (cur != before).then(|| cur.encode()),
         has_more: !caught_up,
     })
 }
@@ -178,6 +186,17 @@ pub fn meta(source_id: impl Into<String>, version: &str) -> Meta {
     }
 }
 
+/// A content-aware source version: `{canonical timeStamp}#{16 hex digits}`, the digits an FNV-1a
+/// hash of `content`'s JSON (the mapped record, whose own version is still the bare timeStamp).
+/// Deterministic: the same content and stamp always give the same version.
+pub fn content_version<T: serde::Serialize>(time_stamp: &str, content: &T) -> String {
+    let json = serde_json::to_vec(content).unwrap_or_default();
+    let hash = json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{}#{hash:016x}", crate::time::canonical(time_stamp))
+}
+
 /// A name/value attribute.
 pub fn attr(name: &str, value: impl Into<String>) -> Attribute {
     Attribute {
@@ -193,5 +212,7 @@ pub fn permanent(message: impl Into<String>) -> Failure {
 
 #[cfg(test)]
 mod read_tests;
+#[cfg(test)]
+mod reread_tests;
 #[cfg(test)]
 mod write_tests;

@@ -1,5 +1,6 @@
 //! A fake [`Env`] for native unit tests: canned responses matched by method and a substring of
-//! the path, a record of what was sent, an in-memory kv and captured logs.
+//! the path, a record of what was sent, an in-memory kv, captured logs and an optional server
+//! clock (a `Date` header on every response once set).
 //!
 //! Deliberately not here: any simulation of Lightspeed semantics (the end-to-end tests run the
 //! component against the real simulator).
@@ -37,6 +38,8 @@ pub struct FakeEnv {
     pub kv: RefCell<BTreeMap<String, Vec<u8>>>,
     pub logs: RefCell<Vec<String>>,
     pub config: String,
+    /// The server's clock (Unix seconds) sent as `Date`; none sends no `Date`.
+    pub date: std::cell::Cell<Option<i64>>,
 }
 
 impl FakeEnv {
@@ -93,6 +96,13 @@ impl FakeEnv {
         });
     }
 
+    /// An environment whose responses say the server's clock is `secs` (Unix seconds).
+    pub fn at(secs: i64) -> Self {
+        let env = FakeEnv::new();
+        env.date.set(Some(secs));
+        env
+    }
+
     /// Paths sent with `method`.
     pub fn paths(&self, method: Method) -> Vec<String> {
         let sent = self.sent.borrow();
@@ -130,6 +140,12 @@ impl Env for FakeEnv {
             name: "X-LS-API-Bucket-Level".into(),
             value: "3.5/90".into(),
         }];
+        if let Some(secs) = self.date.get() {
+            headers.push(Header {
+                name: "Date".into(),
+                value: crate::time::format_http_date(secs),
+            });
+        }
         headers.extend(route.headers.iter().map(|(k, v)| Header {
             name: k.clone(),
             value: v.clone(),

@@ -5,7 +5,11 @@
 //! Lightspeed's `timeStamp` has whole-second resolution, which is why cursors pair it with the
 //! record id (see `cursor`). Fractions of a second are accepted and dropped.
 //!
-//! Deliberately not here: time zones other than fixed offsets, and years outside 1970..=9999.
+//! Also the HTTP `Date` header (RFC 7231 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`): the
+//! server's clock, which tells the cursor when a second can no longer change.
+//!
+//! Deliberately not here: time zones other than fixed offsets, the obsolete RFC 850 and asctime
+//! `Date` forms (read as absent), and years outside 1970..=9999.
 
 /// Unix seconds of an RFC 3339 timestamp with `Z` or a `+hh:mm` offset (a space where a `+`
 /// was lost in a query string is accepted too).
@@ -69,6 +73,59 @@ pub fn canonical(s: &str) -> String {
     parse(s).map(format).unwrap_or_else(|| s.to_string())
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+
+/// Unix seconds of an HTTP `Date` value in IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`);
+/// None for anything else. The weekday is not checked.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    let (_, rest) = s.trim().split_once(", ")?;
+    let mut parts = rest.split(' ');
+    let (d, mon, y, hms, zone) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if parts.next().is_some() || zone != "GMT" || d.len() != 2 || y.len() != 4 || hms.len() != 8 {
+        return None;
+    }
+    let num = |t: &str| -> Option<i64> {
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let m = MONTHS.iter().position(|n| *n == mon)? as i64 + 1;
+    let (d, y) = (num(d)?, num(y)?);
+    let b = hms.as_bytes();
+    if b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let (h, mi, sec) = (num(&hms[0..2])?, num(&hms[3..5])?, num(&hms[6..8])?);
+    if !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + sec)
+}
+
+/// The IMF-fixdate form of Unix seconds (what [`parse_http_date`] reads).
+pub fn format_http_date(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(m - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 // Howard Hinnant's days-from-civil and its inverse (proleptic Gregorian calendar).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -124,6 +181,35 @@ mod tests {
             "2026-01-01T00:00:00+0100",
         ] {
             assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn http_dates_round_trip_and_odd_forms_are_absent() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            format_http_date(784_111_777),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        assert_eq!(
+            format_http_date(1_767_225_600),
+            "Thu, 01 Jan 2026 00:00:00 GMT"
+        );
+        for t in [0, 951_782_400, 1_767_225_599, 1_772_323_200] {
+            assert_eq!(parse_http_date(&format_http_date(t)), Some(t));
+        }
+        for odd in [
+            "",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 06 Nov 1994 08:49:37 +0000",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(odd), None, "{odd}");
         }
     }
 

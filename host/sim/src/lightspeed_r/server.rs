@@ -1,5 +1,8 @@
 //! The axum server of the Lightspeed simulator: shared state, routes, and the per-call pipeline
-//! (latency → auth → account → parse → faults → rate limit → execute → headers).
+//! (latency → auth → account → parse → faults → rate limit → execute → headers). Every response
+//! (API, OAuth and `/__sim/*` alike) carries a `Date` header (RFC 7231 IMF-fixdate) from the
+//! simulator's clock, the one that stamps `timeStamp`, taken when the response is built; hyper's
+//! own `Date` would be the real wall clock, which a scaled or manual clock leaves behind.
 //!
 //! Deliberately not here: resource semantics (see `api`, `writes`, `store`).
 
@@ -111,7 +114,11 @@ pub(crate) async fn start(config: LightspeedConfig) -> Result<RunningSim, Lights
         .route("/__sim/activity", post(activity))
         .route("/__sim/info", get(info))
         .with_state(shared.clone())
-        .merge(control_router(shared.faults.clone()));
+        .merge(control_router(shared.faults.clone()))
+        .layer(axum::middleware::map_response_with_state(
+            shared.clone(),
+            date_header,
+        ));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
@@ -121,6 +128,34 @@ pub(crate) async fn start(config: LightspeedConfig) -> Result<RunningSim, Lights
             .await;
     });
     Ok(RunningSim::new(shared, tx, task))
+}
+
+/// RFC 7231 IMF-fixdate of Unix seconds, e.g. `Thu, 01 Jan 2026 00:00:00 GMT`.
+fn http_date(unix_secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    // `YYYY-MM-DDTHH:MM:SS+00:00`
+    let iso = crate::clock::format_rfc3339(unix_secs);
+    let part = |from: usize, to: usize| iso.get(from..to).unwrap_or("00");
+    let month = part(5, 7).parse::<usize>().unwrap_or(1).clamp(1, 12);
+    format!(
+        "{}, {} {} {} {} GMT",
+        DAYS[unix_secs.div_euclid(86_400).rem_euclid(7) as usize],
+        part(8, 10),
+        MONTHS[month - 1],
+        part(0, 4),
+        part(11, 19)
+    )
+}
+
+/// Stamp a response with the simulator's clock.
+async fn date_header(State(s): State<Arc<Shared>>, mut resp: Response) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&http_date(s.now_secs())) {
+        resp.headers_mut().insert(header::DATE, v);
+    }
+    resp
 }
 
 fn ls_headers(h: &mut HeaderMap, s: &Shared, client: &str, o: Option<&Outcome>) {
@@ -370,4 +405,16 @@ async fn info(State(s): State<Arc<Shared>>) -> Response {
         "strict_auth": s.config.strict_auth, "skus": s.retailer.sku_count(),
     }))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::http_date;
+
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        assert_eq!(http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(1_767_225_600), "Thu, 01 Jan 2026 00:00:00 GMT");
+        assert_eq!(http_date(951_868_799), "Tue, 29 Feb 2000 23:59:59 GMT");
+    }
 }

@@ -1,7 +1,8 @@
 //! `customers` (read and lookup): Customers with their Contact as canonical customers.
 //!
 //! Read: `Customer.json?load_relations=["Contact"]&sort=timeStamp` through the keyset cursor
-//! (archived customers are not listed). Source-id is the `customerID`, version the `timeStamp`,
+//! (archived customers are not listed). Source-id is the `customerID`, version the `timeStamp`
+//! with a digest of the mapped customer (`streams::content_version`),
 //! e-mail the first address (lower-cased), phone the first number, customer-type the
 //! `customerTypeID` when set. The natural key (`customer:{email}`) matches across systems, so no
 //! `weft.key` is set.
@@ -14,7 +15,7 @@
 use weft_sdk::connector::Failure;
 use weft_sdk::model::{Customer, Entity};
 
-use super::meta;
+use super::{content_version, meta};
 use crate::client::Client;
 use crate::cursor::Cursor;
 use crate::query::Query;
@@ -23,14 +24,16 @@ use crate::wire;
 
 /// The canonical customer of a Lightspeed customer.
 pub fn customer(c: &wire::Customer) -> Customer {
-    Customer {
+    let mut out = Customer {
         meta: meta(c.customer_id.to_string(), &c.time_stamp),
         email: c.email(),
         phone: c.phone(),
         first_name: c.first_name.clone(),
         last_name: c.last_name.clone(),
         customer_type: (c.customer_type_id != 0).then(|| c.customer_type_id.to_string()),
-    }
+    };
+    out.meta.version = content_version(&c.time_stamp, &out);
+    out
 }
 
 /// Read customers after the cursor.

@@ -4,7 +4,9 @@
 //! the shop 0 (all shops) rows are skipped but advance the cursor. A level's SKU is the item's
 //! `customSku` (else its `systemSku`), location the `shopID`, on-hand `qoh`, committed the units
 //! on layaway, special order, work order and outbound transfer, available `qoh - committed`;
-//! source-id is the `itemShopID` and version the row's `timeStamp` (canonical UTC).
+//! source-id is the `itemShopID` and version `{timeStamp}#{qoh}#{committed}` (timeStamp in
+//! canonical UTC): a row changed twice inside one second gets two versions, a row re-read
+//! unchanged the same one.
 //!
 //! Lookup keys `SKU@shopID`: one `Item.json?customSku=IN,[...]&load_relations=["ItemShops"]`
 //! per 100 SKUs (then `systemSku` for SKUs not found); missing keys are absent.
@@ -27,6 +29,7 @@ use crate::wire::{Item, ItemShop};
 pub fn level(row: &ItemShop, sku: &str) -> InventoryLevel {
     let committed = row.on_layaway + row.on_special_order + row.on_work_order + row.on_transfer_out;
     let mut m = meta(row.item_shop_id.to_string(), &row.time_stamp);
+    m.version = format!("{}#{}#{committed}", m.version, row.qoh);
     m.attributes
         .push(attr("lightspeed.item-id", row.item_id.to_string()));
     InventoryLevel {
@@ -185,6 +188,6 @@ mod tests {
             (l.location.as_str(), l.meta.source_id.as_str()),
             ("3", "40")
         );
-        assert_eq!(l.meta.version, "2026-01-01T00:00:00Z");
+        assert_eq!(l.meta.version, "2026-01-01T00:00:00Z#10#3");
     }
 }

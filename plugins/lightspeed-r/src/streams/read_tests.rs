@@ -1,8 +1,10 @@
 //! Unit tests of `read-page` and `lookup-records` against canned responses: paging through the
 //! server's `next` links, skipping shop 0, resuming from the keyset position with `=`/`>`
-//! filters, single-record objects, rate limits and cursor errors.
+//! filters once the server's clock has closed the second, single-record objects, rate limits and
+//! cursor errors.
 //!
-//! Not here: Lightspeed's own paging semantics (the end-to-end tests run against the simulator).
+//! Not here: re-reading open seconds (`reread_tests`), Lightspeed's own paging semantics (the
+//! end-to-end tests run against the simulator).
 
 use serde_json::json;
 use weft_sdk::connector::{CallError, ErrorClass};
@@ -13,6 +15,8 @@ use super::{INVENTORY, lookup, read_page};
 use crate::testenv::FakeEnv;
 
 const T0: &str = "2026-01-01T00:00:00+00:00";
+/// A server clock an hour after T0: T0 is closed.
+const LATE: i64 = 1_767_225_600 + 3600;
 
 fn row(id: u64, shop: u64, qoh: i64, ts: &str) -> serde_json::Value {
     json!({"itemShopID": id.to_string(), "itemID": "1", "shopID": shop.to_string(),
@@ -32,7 +36,7 @@ fn ids(records: &[Entity]) -> Vec<String> {
 
 #[test]
 fn pages_follow_next_links_skip_shop_zero_and_resume_by_keyset() {
-    let env = FakeEnv::new();
+    let env = FakeEnv::at(LATE);
     let next = "http://sim/API/V3/Account/1/ItemShop.json?sort=timeStamp&after=TOKEN";
     env.on(
         Method::Get,
@@ -65,7 +69,7 @@ fn pages_follow_next_links_skip_shop_zero_and_resume_by_keyset() {
 
     // Resume: rows stamped in the same second with a higher id, then later rows (one, served
     // as a bare object).
-    let env = FakeEnv::new();
+    let env = FakeEnv::at(LATE);
     env.on(
         Method::Get,
         "timeStamp=%3D%2C2026",

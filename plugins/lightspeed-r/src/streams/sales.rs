@@ -4,7 +4,8 @@
 //! Read: `Sale.json?completed=true&voided=false&load_relations=[SaleLines, SaleLines.Item,
 //! SalePayments, SalePayments.PaymentType]&sort=timeStamp` through the keyset cursor; a page with
 //! refunds makes two more requests (the returned SaleLines, then their Sales) to find the
-//! original sale. Source-id is the `saleID`, version the `timeStamp`.
+//! original sale. Source-id is the `saleID`, version the `timeStamp` with a digest of the mapped
+//! order or return (`streams::content_version`).
 //!
 //! Orders: channel `pos`, number the `ticketNumber`, location the `shopID`, lines with the item's
 //! SKU (the configured shipping SKU's lines become `shipping`), payments as tenders, `calcTax1`/
@@ -27,7 +28,7 @@ use weft_sdk::model::{
     CustomerReturn, Entity, ExternalId, Order, OrderLine, TaxLine, Tender, money,
 };
 
-use super::{SYSTEM, attr, meta};
+use super::{SYSTEM, attr, content_version, meta};
 use crate::client::Client;
 use crate::config::Config;
 use crate::cursor::Cursor;
@@ -94,7 +95,7 @@ pub fn order(s: &Sale, config: &Config) -> Order {
             });
         }
     }
-    Order {
+    let mut o = Order {
         meta: m,
         number: if s.ticket_number.is_empty() {
             s.sale_id.to_string()
@@ -127,7 +128,9 @@ pub fn order(s: &Sale, config: &Config) -> Order {
         } else {
             &s.complete_time
         }),
-    }
+    };
+    o.meta.version = content_version(&s.time_stamp, &o);
+    o
 }
 
 /// The return of a refund sale, given its original sale (when found).
@@ -155,7 +158,7 @@ pub fn customer_return(s: &Sale, original: Option<&Sale>, config: &Config) -> Cu
     if !key.is_empty() {
         m.attributes.push(attr("weft.original-order-key", key));
     }
-    CustomerReturn {
+    let mut r = CustomerReturn {
         meta: m,
         original_order_ref: original_ref,
         new_transaction_id: s.sale_id.to_string(),
@@ -170,7 +173,9 @@ pub fn customer_return(s: &Sale, original: Option<&Sale>, config: &Config) -> Cu
             .collect(),
         restock_location: Some(s.shop_id.to_string()),
         refund: money(-s.calc_total, cur),
-    }
+    };
+    r.meta.version = content_version(&s.time_stamp, &r);
+    r
 }
 
 /// Original sales of the refunds in `sales`, by refund saleID.

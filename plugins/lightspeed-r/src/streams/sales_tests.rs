@@ -34,7 +34,23 @@ fn a_pos_sale_is_a_pos_order_with_shipping_split_out() {
     let o = order(&original("", ""), &Config::default());
     assert_eq!(o.channel, "pos");
     assert_eq!(o.meta.source_id, "5");
-    assert_eq!(o.meta.version, "2026-01-01T10:00:00Z");
+    assert!(
+        o.meta.version.starts_with("2026-01-01T10:00:00Z#"),
+        "{}",
+        o.meta.version
+    );
+    let again = order(&original("", ""), &Config::default());
+    assert_eq!(
+        again.meta.version, o.meta.version,
+        "same content, same version"
+    );
+    let mut paid_more = original("", "");
+    paid_more.payments.list[0].amount += 100;
+    let changed = order(&paid_more, &Config::default());
+    assert_ne!(
+        changed.meta.version, o.meta.version,
+        "new content in the same second"
+    );
     assert!(o.meta.attributes.iter().all(|a| a.name != "weft.key"));
     assert_eq!(o.number, "220000000005");
     assert_eq!(o.location.as_deref(), Some("2"));
