@@ -6,7 +6,10 @@
 //! line with that SKU) and restocked (`RETURN`) at `restock-location`, or not restocked when
 //! there is none; the money goes back to the order's original gateway as one refund
 //! transaction. `refundCreate` carries the write-item's key in `@idempotent`, so a re-send
-//! returns the first refund instead of refunding twice. A missing order is
+//! returns the first refund instead of refunding twice; and a return the order already has a
+//! refund for (its note names the POS sale, `POS return <id>`) answers that refund without a
+//! second one, so a return sale that changes after it was refunded (a new source version, so a
+//! new key) never refunds twice. A missing order is
 //! `dependency-missing` on `order:shopify:<id>`; a SKU the order does not have, or anything
 //! Shopify refuses, is permanent. Deliberately not here: reading refunds (`refunds_read.rs`).
 
@@ -21,7 +24,26 @@ use crate::util::{gid, is_numeric_id, list_at, literal, permanent, source_key, s
 
 type Outcome = Result<Written, Failure>;
 
-const ORDER: &str = "id currencyCode transactions { id kind status gateway } lineItems(first: 100) { nodes { id sku refundableQuantity } }";
+const ORDER: &str = "id currencyCode transactions { id kind status gateway } lineItems(first: 100) { nodes { id sku refundableQuantity } } refunds(first: 100) { id note createdAt }";
+
+/// The note that ties a Shopify refund to the POS sale that recorded the return.
+fn refund_note(r: &CustomerReturn) -> String {
+    format!("POS return {}", r.new_transaction_id)
+}
+
+/// The refund this return already made on the order, if any.
+fn existing_refund(r: &CustomerReturn, order: &Value) -> Option<Written> {
+    let note = refund_note(r);
+    list_at(order, "/refunds")
+        .iter()
+        .find(|f| str_at(f, "/note") == Some(note.as_str()))
+        .and_then(|f| {
+            Some(Written {
+                target_id: str_at(f, "/id")?.to_string(),
+                target_version: str_at(f, "/createdAt").unwrap_or("").to_string(),
+            })
+        })
+}
 
 /// The `RefundInput` for a return against an order node; errors are permanent.
 pub fn refund_input(r: &CustomerReturn, order: &Value) -> Result<Value, String> {
@@ -72,7 +94,7 @@ pub fn refund_input(r: &CustomerReturn, order: &Value) -> Result<Value, String> 
     }
     let mut input = json!({
         "orderId": order_gid,
-        "note": format!("POS return {}", r.new_transaction_id),
+        "note": refund_note(r),
         "notify": false,
         "refundLineItems": lines,
     });
@@ -152,6 +174,10 @@ fn write_chunk(
                 ),
                 source_key("order", &r.original_order_ref),
             )));
+            continue;
+        }
+        if let Some(done) = existing_refund(r, order) {
+            out[*i] = Some(Ok(done));
             continue;
         }
         match refund_input(r, order) {

@@ -153,9 +153,15 @@ async fn a_return_becomes_one_refund_restocked_at_the_location() {
     assert_eq!(refunds[0].transactions[0].amount, 1000);
     assert_eq!(env.shop.available(&sku, loc), Some(before + 1), "restocked");
     // The same key again: no second refund.
-    let again = env.write("refunds", vec![item]).await;
+    let again = env.write("refunds", vec![item.clone()]).await;
     assert_eq!(again[0].as_ref().unwrap().target_id, written.target_id);
     assert_eq!(env.shop.refunds().len(), 1);
+    // The POS sale changed after the refund (a new source version, so a new key): still the
+    // one refund, found by the POS sale its note names.
+    let changed = upsert("k-refund-v2", customer_return(id, &sku, loc, 1000));
+    let later = env.write("refunds", vec![changed]).await;
+    assert_eq!(later[0].as_ref().unwrap().target_id, written.target_id);
+    assert_eq!(env.shop.refunds().len(), 1, "a changed return sale never refunds twice");
     // An order Shopify does not have: wait for it.
     let missing = env
         .write(
