@@ -1,6 +1,7 @@
 //! The operational verbs against the store of a `weft run` configuration: `run`, `config
 //! check`, `flows`, `parked`, `replay`, `reconcile`. `run` also serves the admin API when the
-//! config has an `[admin]` table, and checks alert rules when it has `[alerts]`.
+//! config has an `[admin]` table, the webhook ingress when it has `[webhooks]`, and checks alert
+//! rules when it has `[alerts]`.
 //!
 //! They open the store themselves, so they work while no host runs (sled allows one process
 //! per store). Against a running host, the admin API offers the same operations.
@@ -17,6 +18,7 @@ use weft_sync::{ErrorClass, ReplayFilter};
 
 use crate::assemble::assemble;
 use crate::config;
+use crate::ingress;
 
 /// Where the configuration is.
 #[derive(Args, Clone)]
@@ -119,6 +121,13 @@ pub fn check(cmd: ConfigCommand) -> anyhow::Result<ExitCode> {
         cfg.config.display(),
         c.tenants.len()
     );
+    match &c.admin {
+        Some(admin) => println!("admin API on {}", admin.listen),
+        None => println!("no admin API (no [admin] table)"),
+    }
+    for line in ingress::report(c.webhooks.as_ref(), &ingress::receivers(&c), None) {
+        println!("{line}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -126,6 +135,19 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut config = config::load(&args.cfg.config)?;
     let admin = config.admin.take();
     let alerts = config.alerts.take();
+    let webhooks = config.webhooks.take();
+    let receivers = ingress::receivers(&config);
+    // Bound before the plugins are deployed, so a taken port fails the start at once.
+    let listener = match &webhooks {
+        Some(w) if !args.once => Some(ingress::bind(w.listen).await.map_err(|e| {
+            anyhow::anyhow!(
+                "{}: webhooks.listen: cannot listen on {}: {e}; stop what holds the port or change [webhooks] listen",
+                w.listen_at,
+                w.listen
+            )
+        })?),
+        _ => None,
+    };
     let a = assemble(config).await?;
     if args.once {
         let mode = if args.full {
@@ -167,6 +189,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let ingress = match listener {
+        Some(l) => Some(ingress::serve_on(l, a.flows.clone(), a.host.clone())?),
+        None => None,
+    };
+    let bound = ingress.as_ref().map(ingress::IngressHandle::local_addr);
+    for line in ingress::report(webhooks.as_ref(), &receivers, bound) {
+        eprintln!("weft: {line}");
+    }
     let alerter = alerts.map(|config| {
         eprintln!(
             "weft: alert rules for {} flow(s), sent to {}",
@@ -189,6 +219,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         })
     };
     tokio::signal::ctrl_c().await?;
+    if let Some(ingress) = ingress {
+        ingress.shutdown().await;
+    }
     if let Some(admin) = admin {
         admin.shutdown().await?;
     }

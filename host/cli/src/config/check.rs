@@ -17,7 +17,7 @@ use super::schema::{AuthFile, ConfigFile, DeploymentFile, FlowFile};
 
 mod operator;
 
-pub use operator::Admin;
+pub use operator::{Admin, Webhooks};
 
 /// A checked configuration, ready to build a host from.
 pub struct Config {
@@ -33,6 +33,8 @@ pub struct Config {
     pub admin: Option<Admin>,
     /// Alert rules and where alerts go, if any flow has rules.
     pub alerts: Option<AlertConfig>,
+    /// The webhook ingress, if the file has a `[webhooks]` table.
+    pub webhooks: Option<Webhooks>,
 }
 
 /// One tenant's resolved settings.
@@ -181,6 +183,10 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     }
     let admin = file.admin.as_ref().and_then(|a| c.admin(a));
     let alerts = c.alerts(&file);
+    let webhooks = file
+        .webhooks
+        .as_ref()
+        .and_then(|w| c.webhooks(w, file.admin.as_ref()));
     let mut tenants = BTreeMap::new();
     for (tenant, t) in &file.tenants {
         let mut connections = BTreeMap::new();
@@ -295,6 +301,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         tenants,
         admin,
         alerts,
+        webhooks,
     })
 }
 

@@ -9,4 +9,4 @@
 mod check;
 mod schema;
 
-pub use check::{Config, load};
+pub use check::{Config, Webhooks, load};

@@ -31,6 +31,19 @@ pub struct ConfigFile {
     pub admin: Option<AdminFile>,
     /// Where alerts go; the rules are per flow (`alerts = {...}` in a flow).
     pub alerts: Option<AlertsFile>,
+    /// The webhook ingress; without this table `weft run` serves none.
+    pub webhooks: Option<WebhooksFile>,
+}
+
+/// `[webhooks]`: where `weft run` receives platform webhooks.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct WebhooksFile {
+    /// `host:port` the ingress listens on, e.g. `0.0.0.0:8733`.
+    pub listen: Spanned<String>,
+    /// The http(s) base URL platforms deliver to (a proxy in front of `listen`); only printed,
+    /// so the operator knows what to register.
+    pub public_url: Option<Spanned<String>>,
 }
 
 /// `[alerts]`: the webhook alerts are POSTed to.

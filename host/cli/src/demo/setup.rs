@@ -4,7 +4,9 @@
 //! The configuration is `examples/lightspeed-shopify/weft.toml` itself, with only what a
 //! machine-specific run must change rewritten: the simulators' URLs, the connection rate limit
 //! scaled like the simulators' clocks, the component paths, a temporary store and the webhook
-//! secret file. It then goes through the same `config::load` and `assemble` as `weft run`.
+//! secret file; its `[webhooks]` table is removed, because the demo serves its own ingress on a
+//! free port (one ingress per process). It then goes through the same `config::load` and
+//! `assemble` as `weft run`.
 //! Deliberately not here: running flows or generating activity.
 
 use std::net::SocketAddr;
@@ -132,6 +134,9 @@ fn write_config(
         "store".into(),
         Value::String(dir.join("state").display().to_string()),
     );
+    // The demo's ingress listens on a free port and registers itself with the simulator; the
+    // example's fixed address is for `weft run`.
+    doc.remove("webhooks");
     let secret = dir.join("shopify-webhook.secret");
     std::fs::write(&secret, WEBHOOK_SECRET)?;
     table(&mut doc, &["secrets"])?.insert(

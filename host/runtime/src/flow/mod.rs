@@ -25,6 +25,6 @@ pub use memory::{MemoryCounts, MemoryStream};
 pub use reconcile::{Reconciliation, drift_key};
 pub use replay::ReplayReport;
 pub use runner::{Flow, FlowCtx, FlowError, RunMode, RunReport};
-pub use service::{FlowStatus, Flows};
+pub use service::{FlowStatus, Flows, WebhookError};
 pub use spec::{Endpoint, FlowSpec, ReconcileSpec, Triggers, WriteMode};
 pub use system::{SystemClock, SystemIds};

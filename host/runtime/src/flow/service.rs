@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
-use weft_engine::{ConnectorCall, ConnectorReply, DeploymentKey};
+use weft_engine::{CallError, ConnectorCall, ConnectorReply, DeploymentKey};
 use weft_sync::{DriftReport, ReplayFilter, RetentionPolicy};
 
 use super::reconcile::Reconciliation;
@@ -306,7 +306,10 @@ impl Flows {
         topic: &str,
         headers: Vec<(String, String)>,
         body: String,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, WebhookError> {
+        if host.current(key).is_err() {
+            return Err(WebhookError::UnknownDeployment(key.clone()));
+        }
         let call = ConnectorCall::HandleWebhook {
             topic: topic.into(),
             headers,
@@ -315,10 +318,23 @@ impl Flows {
         let events = match host.connector(key, &call, &HttpMode::Live).await {
             Ok((_, c)) => match c.value {
                 ConnectorReply::Events(Ok(events)) => events,
-                ConnectorReply::Events(Err(e)) => return Err(format!("{e:?}")),
-                _ => return Err("connector answered handle-webhook with another reply".into()),
+                ConnectorReply::Events(Err(e)) => {
+                    return Err(match e {
+                        CallError::UnverifiedWebhook(why) => WebhookError::Unverified(why),
+                        CallError::UnknownStream(s) => WebhookError::Unverified(format!(
+                            "the connector does not take this topic ({s})"
+                        )),
+                        CallError::BadCursor(s) => WebhookError::Failed(s),
+                        CallError::Failed(f) => WebhookError::Failed(f.message),
+                    });
+                }
+                _ => {
+                    return Err(WebhookError::Failed(
+                        "connector answered handle-webhook with another reply".into(),
+                    ));
+                }
             },
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(WebhookError::Failed(e.to_string())),
         };
         let mut woken = 0;
         for entry in self.entries.values() {
@@ -334,6 +350,22 @@ impl Flows {
         }
         Ok(woken)
     }
+}
+
+/// Why a webhook delivery was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// No connector deployment under that tenant and name.
+    #[error(
+        "no deployment {0} on this host; deliver to /webhooks/<tenant>/<deployment> of a connector in the config"
+    )]
+    UnknownDeployment(DeploymentKey),
+    /// The connector refused the delivery (bad signature, unknown topic).
+    #[error("webhook not verified: {0}")]
+    Unverified(String),
+    /// The connector could not handle it (trapped, quarantined, failed); the platform retries.
+    #[error("the connector could not handle the webhook: {0}")]
+    Failed(String),
 }
 
 fn add(t: &mut RunReport, r: &RunReport) {

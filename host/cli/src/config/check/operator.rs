@@ -1,5 +1,5 @@
-//! Checks of the operator tables: `[admin]` (listen address, token reference) and `[alerts]`
-//! with the per-flow `alerts = {...}` rules.
+//! Checks of the operator tables: `[admin]` (listen address, token reference), `[webhooks]`
+//! (listen address, public URL) and `[alerts]` with the per-flow `alerts = {...}` rules.
 //!
 //! Like the rest of `check`, each problem names `file:line` and the key, and every problem is
 //! collected before anything starts. Tokens are never echoed in a message.
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use weft_admin::alerts::AlertConfig;
 
-use super::super::schema::{AdminFile, ConfigFile};
+use super::super::schema::{AdminFile, ConfigFile, WebhooksFile};
 use super::Checker;
 
 /// The shortest admin token accepted.
@@ -26,7 +26,77 @@ pub struct Admin {
     pub token: String,
 }
 
+/// Where the webhook ingress listens and the URL platforms are told to deliver to.
+pub struct Webhooks {
+    /// The listen address.
+    pub listen: std::net::SocketAddr,
+    /// `public-url` without a trailing `/`, if given.
+    pub public_url: Option<String>,
+    /// `file:line` of `listen`, for errors found when `weft run` binds it.
+    pub listen_at: String,
+}
+
 impl Checker<'_> {
+    /// The webhook ingress's address and public URL; `admin` is checked for the same address.
+    pub(super) fn webhooks(
+        &mut self,
+        w: &WebhooksFile,
+        admin: Option<&AdminFile>,
+    ) -> Option<Webhooks> {
+        let listen_at = format!("{}:{}", self.path.display(), self.line(w.listen.span()));
+        let listen: Option<std::net::SocketAddr> = match w.listen.get_ref().parse() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                self.at(
+                    w.listen.span(),
+                    "webhooks.listen",
+                    format!(
+                        "{:?} is not an address; write host:port, e.g. \"0.0.0.0:8733\"",
+                        w.listen.get_ref()
+                    ),
+                );
+                None
+            }
+        };
+        let admin_listen = admin.and_then(|a| a.listen.get_ref().parse().ok());
+        if let (Some(hook), Some(adm)) = (listen, admin_listen)
+            && shared_port(hook, adm)
+        {
+            self.at(
+                w.listen.span(),
+                "webhooks.listen",
+                format!(
+                    "{hook} is also where the admin API listens (admin.listen = \"{adm}\"); give the ingress its own port"
+                ),
+            );
+        }
+        let public_url = w.public_url.as_ref().and_then(|raw| {
+            let value = raw.get_ref();
+            let problem = match url::Url::parse(value) {
+                Ok(u) if !matches!(u.scheme(), "http" | "https") || !u.has_host() => format!(
+                    "{value:?} is not an http(s) URL; write the base URL platforms reach, e.g. \"https://weft.example.com\""
+                ),
+                Ok(u) if u.query().is_some() || u.fragment().is_some() => format!(
+                    "{value:?} has a query or fragment; give the base URL only (deliveries go to <public-url>/webhooks/<tenant>/<deployment>)"
+                ),
+                Ok(_) => return Some(value.trim_end_matches('/').to_string()),
+                Err(e) => format!(
+                    "{value:?} is not an http(s) URL ({e}); write the base URL platforms reach, e.g. \"https://weft.example.com\""
+                ),
+            };
+            self.at(raw.span(), "webhooks.public-url", problem);
+            None
+        });
+        if w.public_url.is_some() && public_url.is_none() {
+            return None;
+        }
+        Some(Webhooks {
+            listen: listen?,
+            public_url,
+            listen_at,
+        })
+    }
+
     /// The admin API's address and token.
     pub(super) fn admin(&mut self, a: &AdminFile) -> Option<Admin> {
         let listen = a.listen.get_ref().parse().map_err(|_| {
@@ -110,4 +180,11 @@ impl Checker<'_> {
             rules,
         })
     }
+}
+
+/// Whether two listen addresses would take the same port (port 0 picks a free one, so never).
+fn shared_port(a: std::net::SocketAddr, b: std::net::SocketAddr) -> bool {
+    a.port() != 0
+        && a.port() == b.port()
+        && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
 }
