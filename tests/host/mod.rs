@@ -4,4 +4,5 @@ mod cache;
 mod capabilities;
 mod hostile;
 mod hot_swap;
+mod pushed;
 mod safety_stock;

@@ -29,6 +29,7 @@ use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 use weft_runtime::PluginHost;
 use weft_runtime::flow::Flows;
+use weft_runtime::pushed::PushedVersions;
 
 pub use error::AdminError;
 pub use openapi::openapi;
@@ -51,6 +52,9 @@ pub struct AdminState {
     pub ready: Arc<AtomicBool>,
     /// Largest component body `POST /api/plugins/...` accepts.
     pub max_component_bytes: usize,
+    /// Where pushed versions are kept so a restart runs them again; `None` keeps them in memory
+    /// only.
+    pub pushed: Option<Arc<PushedVersions>>,
 }
 
 impl AdminState {
@@ -62,6 +66,7 @@ impl AdminState {
             token: token.into(),
             ready: Arc::new(AtomicBool::new(true)),
             max_component_bytes: DEFAULT_MAX_COMPONENT_BYTES,
+            pushed: None,
         }
     }
 }

@@ -2,9 +2,10 @@
 //! component version (hot swap through `PluginHost::deploy`, which validates and smoke-calls it
 //! before anything changes), roll back one version, and release a quarantine.
 //!
-//! A refused component answers 422 with the reasons and leaves the running version alone. This
-//! module does not store uploaded components on disk: a restarted host runs what its config
-//! names, so a pushed version should also be written into the config to survive a restart.
+//! A refused component answers 422 with the reasons and leaves the running version alone. When
+//! the state has a [`PushedVersions`](weft_runtime::pushed::PushedVersions) directory, every push
+//! and rollback is saved there so a restarted host runs the same version; the answer's
+//! `persisted` says whether that worked.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -94,11 +95,13 @@ pub(crate) async fn push(
     match state.host.deploy(&key, id.clone(), &body).await {
         Ok(previous) => {
             tracing::info!(deployment = %key, plugin = %id, previous = ?previous.as_ref().map(ToString::to_string), bytes = body.len(), "admin: plugin pushed");
+            let persisted = persist(&state, &key, Some((&id, &body)));
             Ok(Json(json!({
                 "deployment": key.to_string(),
                 "previous": previous,
                 "current": state.host.current(&key)?,
                 "versions": state.host.versions(&key)?,
+                "persisted": persisted,
             }))
             .into_response())
         }
@@ -132,10 +135,27 @@ pub(crate) async fn rollback(
     let key = key(path)?;
     let current = state.host.rollback(&key)?;
     tracing::info!(deployment = %key, plugin = %current, "admin: plugin rolled back");
+    let persisted = persist(&state, &key, None);
     Ok(Json(json!({
         "deployment": key.to_string(),
         "current": current,
         "versions": state.host.versions(&key)?,
+        "persisted": persisted,
     }))
     .into_response())
+}
+
+/// Save `key`'s version stack for the next start; false (and an error in the log) when it could
+/// not be saved or nothing is kept.
+fn persist(state: &AdminState, key: &DeploymentKey, pushed: Option<(&PluginId, &[u8])>) -> bool {
+    let Some(store) = &state.pushed else {
+        return false;
+    };
+    match store.save(&state.host, key, pushed) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(deployment = %key, error = %e, "admin: the new version runs but was not saved; a restart would run the previous one");
+            false
+        }
+    }
 }

@@ -3,6 +3,9 @@
 //! operational verbs (`flows`, `parked`, `replay`, `reconcile`), which need the same flows to
 //! replay and reconcile through.
 //!
+//! Versions pushed over the admin API before a restart (kept under `<store>/pushed`) are deployed
+//! again on top of the configured ones, so a restart runs what was running.
+//!
 //! It does not start triggers; the caller decides whether to run once, forever, or not at all.
 
 use std::collections::HashMap;
@@ -13,6 +16,7 @@ use weft_cap_http::Connection;
 use weft_engine::{DeploymentKey, EngineConfig};
 use weft_runtime::PluginHost;
 use weft_runtime::flow::{Flow, FlowCtx, Flows, MapperEnd, StreamEnd};
+use weft_runtime::pushed::{PushedVersions, Restored};
 use weft_runtime::telemetry::Telemetry;
 use weft_store::SledStore;
 
@@ -24,6 +28,8 @@ pub struct Assembled {
     pub host: Arc<PluginHost>,
     /// The flows.
     pub flows: Arc<Flows>,
+    /// Where the admin API keeps pushed versions.
+    pub pushed: Arc<PushedVersions>,
 }
 
 /// Open the store, bind connections, deploy every plugin and resolve the flows.
@@ -88,8 +94,16 @@ pub async fn assemble(config: Config) -> anyhow::Result<Assembled> {
             });
         }
     }
+    let pushed = Arc::new(PushedVersions::new(config.store_dir.join("pushed")));
+    let restored = pushed.restore(&host).await.context(
+        "restoring the versions pushed before the last stop (kept under the store's pushed/)",
+    )?;
+    for r in restored {
+        eprintln!("weft: {}", describe(&r));
+    }
     let ctx = FlowCtx::new(Arc::new(store), Arc::new(Telemetry::new()));
     Ok(Assembled {
+        pushed,
         host,
         flows: {
             let flows = Flows::new(ctx, flows);
@@ -97,4 +111,27 @@ pub async fn assemble(config: Config) -> anyhow::Result<Assembled> {
             flows
         },
     })
+}
+
+/// One line for the log about a restored version stack.
+fn describe(r: &Restored) -> String {
+    match r {
+        Restored::Deployed(key, ids) => {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!(
+                "{key} runs {} again, pushed before the last stop (on top of the configured version)",
+                ids.join(" then ")
+            )
+        }
+        Restored::Stale {
+            key,
+            saved_base,
+            configured,
+        } => format!(
+            "{key}: versions pushed onto {saved_base} before the last stop are not restored, as the config now names {configured}"
+        ),
+        Restored::Failed(key, why) => {
+            format!("{key}: a version pushed before the last stop could not be restored: {why}")
+        }
+    }
 }

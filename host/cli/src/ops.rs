@@ -182,7 +182,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     a.flows.start();
     let admin = match admin {
         Some(admin) => {
-            let state = AdminState::new(a.flows.clone(), a.host.clone(), admin.token);
+            let mut state = AdminState::new(a.flows.clone(), a.host.clone(), admin.token);
+            state.pushed = Some(a.pushed.clone());
             let handle = weft_admin::serve(admin.listen, state).await?;
             eprintln!("weft: admin API on {}", handle.url());
             Some(handle)

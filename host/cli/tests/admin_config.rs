@@ -2,12 +2,12 @@
 //! `file:line`), and the admin API as an operator uses it: `weft run` serving it, `weft plugin
 //! list | push | rollback` talking to it.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod support;
 
-const TOKEN_VAR: &str = "WEFT_TEST_ADMIN_TOKEN_1";
-const TOKEN: &str = "0123456789abcdef-admin";
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{TOKEN, TOKEN_VAR, plugin, safety_stock, start_run, weft};
 
 const GOOD: &str = r#"
 store = "state"
@@ -21,12 +21,6 @@ component = "plugin.wasm"
 plugin = "safety-stock"
 version = "1.0.0"
 "#;
-
-fn weft() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_weft"));
-    c.env(TOKEN_VAR, TOKEN);
-    c
-}
 
 fn check(dir: &Path, text: &str) -> (bool, String) {
     std::fs::write(dir.join("plugin.wasm"), b"not needed by check").unwrap();
@@ -194,45 +188,6 @@ fn an_unknown_alert_rule_is_refused_with_the_allowed_ones() {
     );
 }
 
-/// The workspace's built safety-stock component.
-fn safety_stock() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let path = root.join("target/wasm/wasm32-wasip2/plugin/safety_stock.wasm");
-    if !path.exists() {
-        let status = Command::new("bash")
-            .arg(root.join("scripts/build-plugins.sh"))
-            .env_remove("CARGO_TARGET_DIR")
-            .status()
-            .unwrap();
-        assert!(status.success(), "scripts/build-plugins.sh failed");
-    }
-    path
-}
-
-/// `weft run` in the background, killed on drop.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn plugin(args: &[&str], admin: &str) -> (i32, String, String) {
-    let o = weft()
-        .arg("plugin")
-        .args(args)
-        .args(["--admin", admin, "--token-env", TOKEN_VAR])
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn weft_run_serves_the_admin_api_and_plugin_push_list_rollback_use_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -247,24 +202,7 @@ fn weft_run_serves_the_admin_api_and_plugin_push_list_rollback_use_it() {
         .replace("plugin.wasm", &component.display().to_string());
     let config = dir.path().join("weft.toml");
     std::fs::write(&config, text).unwrap();
-    let mut child = weft()
-        .args(["run", "-c"])
-        .arg(&config)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let running = Running(child);
-    let mut lines = stderr.lines();
-    let admin = loop {
-        let line = lines
-            .next()
-            .expect("weft run exited before serving")
-            .unwrap();
-        if let Some(url) = line.strip_prefix("weft: admin API on ") {
-            break url.to_string();
-        }
-    };
+    let (running, admin, _) = start_run(&config);
     assert_eq!(admin, format!("http://127.0.0.1:{port}"));
 
     let (code, out, err) = plugin(&["list"], &admin);

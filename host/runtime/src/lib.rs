@@ -12,13 +12,14 @@ mod caps;
 mod deployment;
 pub mod flow;
 mod plugin_host;
+pub mod pushed;
 pub mod quarantine;
 pub mod telemetry;
 
 pub use caps::{Caps, ClockCtx, ConfigCtx, link};
 pub use deployment::DeploymentSpec;
-pub use quarantine::Quarantined;
 pub use plugin_host::{HttpMode, PluginCall, PluginHost, PluginReply, RuntimeError};
+pub use quarantine::Quarantined;
 
 /// The wall clock as the runtime's injectable [`weft_cap_schedule::Clock`].
 pub fn system_clock() -> weft_cap_schedule::Clock {

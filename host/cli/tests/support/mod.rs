@@ -1,0 +1,85 @@
+//! What the CLI tests that drive a running `weft run` share: the binary with an admin token in
+//! its environment, the built safety-stock component, a background `weft run`, and `weft plugin`.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub const TOKEN_VAR: &str = "WEFT_TEST_ADMIN_TOKEN_1";
+pub const TOKEN: &str = "0123456789abcdef-admin";
+
+/// The `weft` binary with the admin token in its environment.
+pub fn weft() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_weft"));
+    c.env(TOKEN_VAR, TOKEN);
+    c
+}
+
+/// The workspace's built safety-stock component.
+pub fn safety_stock() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root.join("target/wasm/wasm32-wasip2/plugin/safety_stock.wasm");
+    if !path.exists() {
+        let status = Command::new("bash")
+            .arg(root.join("scripts/build-plugins.sh"))
+            .env_remove("CARGO_TARGET_DIR")
+            .status()
+            .unwrap();
+        assert!(status.success(), "scripts/build-plugins.sh failed");
+    }
+    path
+}
+
+/// `weft run` in the background, killed on drop.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `weft plugin ARGS --admin ADMIN`: exit code, stdout, stderr.
+pub fn plugin(args: &[&str], admin: &str) -> (i32, String, String) {
+    let o = weft()
+        .arg("plugin")
+        .args(args)
+        .args(["--admin", admin, "--token-env", TOKEN_VAR])
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Start `weft run -c config`; answers the admin URL it prints and the lines it printed before.
+pub fn start_run(config: &Path) -> (Running, String, Vec<String>) {
+    let mut child = weft()
+        .args(["run", "-c"])
+        .arg(config)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let running = Running(child);
+    let mut before = Vec::new();
+    let mut lines = stderr.lines();
+    let admin = loop {
+        let line = lines
+            .next()
+            .expect("weft run exited before serving")
+            .unwrap();
+        match line.strip_prefix("weft: admin API on ") {
+            Some(url) => break url.to_string(),
+            None => before.push(line),
+        }
+    };
+    // Keep draining stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (running, admin, before)
+}
