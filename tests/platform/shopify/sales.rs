@@ -161,7 +161,11 @@ async fn a_return_becomes_one_refund_restocked_at_the_location() {
     let changed = upsert("k-refund-v2", customer_return(id, &sku, loc, 1000));
     let later = env.write("refunds", vec![changed]).await;
     assert_eq!(later[0].as_ref().unwrap().target_id, written.target_id);
-    assert_eq!(env.shop.refunds().len(), 1, "a changed return sale never refunds twice");
+    assert_eq!(
+        env.shop.refunds().len(),
+        1,
+        "a changed return sale never refunds twice"
+    );
     // An order Shopify does not have: wait for it.
     let missing = env
         .write(
