@@ -21,14 +21,25 @@ struct State {
 }
 
 impl State {
+    /// Park `p`, folding it into an entry of the same effect that is parked already.
+    fn put_parked(&mut self, p: &ParkedRecord) {
+        let earlier = self
+            .parked
+            .values()
+            .find(|o| o.idempotency_key == p.idempotency_key && o.id != p.id);
+        let p = match earlier {
+            Some(e) => p.clone().parked_again(e),
+            None => p.clone(),
+        };
+        self.parked.insert(p.id.clone(), p);
+    }
+
     fn apply(&mut self, r: &Resolution) {
         match r {
             Resolution::Confirmed(l) => {
                 self.ledger.insert(l.idempotency_key.clone(), l.clone());
             }
-            Resolution::Parked(p) => {
-                self.parked.insert(p.id.clone(), p.clone());
-            }
+            Resolution::Parked(p) => self.put_parked(p),
             Resolution::Waiting(w) => {
                 self.waiting.insert(w.id.clone(), w.clone());
             }
@@ -82,7 +93,7 @@ impl SyncStore for MemoryStore {
             s.ledger.insert(l.idempotency_key.clone(), l.clone());
         }
         for p in &c.parked {
-            s.parked.insert(p.id.clone(), p.clone());
+            s.put_parked(p);
         }
         for w in &c.waiting {
             s.waiting.insert(w.id.clone(), w.clone());
@@ -130,7 +141,7 @@ impl SyncStore for MemoryStore {
     }
 
     fn park(&self, record: &ParkedRecord) -> Result<()> {
-        self.lock().parked.insert(record.id.clone(), record.clone());
+        self.lock().put_parked(record);
         Ok(())
     }
 

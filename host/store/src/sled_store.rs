@@ -1,7 +1,9 @@
 //! The embedded default [`SyncStore`], on sled 0.34.
 //!
 //! Trees: `cursors` (key `["flow","stream"]`), `ledger` (key: idempotency key), `parked` and
-//! `waiting` (key: record id), `waiting_dep` (index, key `["dependency","id"]`) and `meta`.
+//! `waiting` (key: record id), `parked_key` (index: idempotency key -> parked id, so one effect
+//! is parked once: a record parking again folds into its entry, see
+//! [`ParkedRecord::parked_again`]), `waiting_dep` (index, key `["dependency","id"]`) and `meta`.
 //! Every value is versioned (see `codec`). Multi-tree changes use `sled::Transactional`, so a
 //! page commit or a resolution lands entirely or not at all, and each is flushed to disk before
 //! it returns. Reads that meet a corrupt value fail with its tree and key; they never skip it.
@@ -20,6 +22,7 @@ use weft_sync::{
 const CURSORS: &str = "cursors";
 const LEDGER: &str = "ledger";
 const PARKED: &str = "parked";
+const PARKED_KEY: &str = "parked_key";
 const WAITING: &str = "waiting";
 const WAITING_DEP: &str = "waiting_dep";
 const META: &str = "meta";
@@ -31,6 +34,7 @@ pub struct SledStore {
     cursors: Tree,
     ledger: Tree,
     parked: Tree,
+    parked_key: Tree,
     waiting: Tree,
     waiting_dep: Tree,
     meta: Tree,
@@ -53,11 +57,21 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 
-/// Pre-encoded changes of one transaction (encoding happens before, outside the retry loop).
+/// The trees a transaction writes: ledger, parked, parked_key, waiting, waiting_dep.
+type TxTrees<'a> = (
+    &'a TransactionalTree,
+    &'a TransactionalTree,
+    &'a TransactionalTree,
+    &'a TransactionalTree,
+    &'a TransactionalTree,
+);
+
+/// Changes of one transaction, encoded before the retry loop where they can be (a parked
+/// record is encoded inside it, as it may fold into an entry already parked).
 #[derive(Default)]
 struct Writes {
     ledger: Vec<(Vec<u8>, Vec<u8>)>,
-    parked: Vec<(Vec<u8>, Vec<u8>)>,
+    parked: Vec<ParkedRecord>,
     waiting: Vec<(Vec<u8>, Vec<u8>)>,
     waiting_dep: Vec<Vec<u8>>,
 }
@@ -70,8 +84,8 @@ impl Writes {
         Ok(())
     }
     fn parked(&mut self, p: &ParkedRecord) -> Result<()> {
-        self.parked
-            .push((p.id.as_bytes().to_vec(), encode(PARKED, p)?));
+        encode(PARKED, p)?; // fail before the transaction, not inside it
+        self.parked.push(p.clone());
         Ok(())
     }
     fn waiting(&mut self, w: &WaitingRecord) -> Result<()> {
@@ -88,18 +102,23 @@ impl Writes {
             Resolution::Discarded => Ok(()),
         }
     }
-    fn apply(
-        &self,
-        l: &TransactionalTree,
-        p: &TransactionalTree,
-        w: &TransactionalTree,
-        d: &TransactionalTree,
-    ) -> TxResult<()> {
+    fn apply(&self, (l, p, pk, w, d): TxTrees<'_>) -> TxResult<()> {
         for (k, v) in &self.ledger {
             l.insert(k.as_slice(), v.as_slice())?;
         }
-        for (k, v) in &self.parked {
-            p.insert(k.as_slice(), v.as_slice())?;
+        for rec in &self.parked {
+            let key = rec.idempotency_key.as_str().as_bytes();
+            let mut rec = rec.clone();
+            if let Some(old_id) = pk.get(key)?
+                && old_id.as_ref() != rec.id.as_bytes()
+                && let Some(old) = p.get(&old_id)?
+            {
+                let earlier: ParkedRecord = decode(PARKED, &old_id, &old).map_err(abort)?;
+                rec = rec.parked_again(&earlier);
+            }
+            let value = encode(PARKED, &rec).map_err(abort)?;
+            p.insert(rec.id.as_bytes(), value)?;
+            pk.insert(key, rec.id.as_bytes())?;
         }
         for (k, v) in &self.waiting {
             w.insert(k.as_slice(), v.as_slice())?;
@@ -111,20 +130,58 @@ impl Writes {
     }
 }
 
+/// Remove parked record `id` and its index entry inside a transaction; the record, if it was
+/// there.
+fn remove_parked(
+    p: &TransactionalTree,
+    pk: &TransactionalTree,
+    id: &str,
+) -> TxResult<Option<ParkedRecord>> {
+    let Some(old) = p.remove(id.as_bytes())? else {
+        return Ok(None);
+    };
+    let old: ParkedRecord = decode(PARKED, id.as_bytes(), &old).map_err(abort)?;
+    let key = old.idempotency_key.as_str().as_bytes();
+    if pk.get(key)?.is_some_and(|v| v.as_ref() == id.as_bytes()) {
+        pk.remove(key)?;
+    }
+    Ok(Some(old))
+}
+
 impl SledStore {
     /// Open (or create) the store in directory `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let db = sled::open(path).map_err(sled_err("open the database"))?;
         let tree = |name: &str| db.open_tree(name).map_err(sled_err("open a tree"));
-        Ok(Self {
+        let store = Self {
             cursors: tree(CURSORS)?,
             ledger: tree(LEDGER)?,
             parked: tree(PARKED)?,
+            parked_key: tree(PARKED_KEY)?,
             waiting: tree(WAITING)?,
             waiting_dep: tree(WAITING_DEP)?,
             meta: tree(META)?,
             db,
-        })
+        };
+        store.index_parked()?;
+        Ok(store)
+    }
+
+    /// Index the parked records of a store written before `parked_key` existed. A value that
+    /// does not decode is left out of the index (listing it still reports it).
+    fn index_parked(&self) -> Result<()> {
+        if !self.parked_key.is_empty() || self.parked.is_empty() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for (id, value) in self.parked.iter().flatten() {
+            if let Ok(p) = decode::<ParkedRecord>(PARKED, &id, &value) {
+                batch.insert(p.idempotency_key.as_str().as_bytes(), id);
+            }
+        }
+        self.parked_key
+            .apply_batch(batch)
+            .map_err(sled_err("index parked records"))
     }
 
     /// The underlying sled tree of a given name, for inspection and fault-injection tests.
@@ -176,31 +233,37 @@ impl SledStore {
         Ok(out)
     }
 
+    /// The trees a [`Writes`] transaction spans.
+    fn write_trees(&self) -> (&Tree, &Tree, &Tree, &Tree, &Tree) {
+        (
+            &self.ledger,
+            &self.parked,
+            &self.parked_key,
+            &self.waiting,
+            &self.waiting_dep,
+        )
+    }
+
     /// Remove `id` from the parked or waiting tree and apply `w`, in one flushed transaction.
     fn resolve(&self, what: &'static str, id: &str, r: &Resolution) -> Result<()> {
         let mut w = Writes::default();
         w.resolution(r)?;
-        let trees = (&self.ledger, &self.parked, &self.waiting, &self.waiting_dep);
-        trees
-            .transaction(|(l, p, wt, d)| {
+        let not_found = || {
+            abort(StoreError::NotFound {
+                what,
+                id: id.into(),
+            })
+        };
+        self.write_trees()
+            .transaction(|(l, p, pk, wt, d)| {
                 if what == PARKED {
-                    if p.remove(id.as_bytes())?.is_none() {
-                        return Err(abort(StoreError::NotFound {
-                            what,
-                            id: id.into(),
-                        }));
-                    }
+                    remove_parked(p, pk, id)?.ok_or_else(not_found)?;
                 } else {
-                    let Some(old) = wt.remove(id.as_bytes())? else {
-                        return Err(abort(StoreError::NotFound {
-                            what,
-                            id: id.into(),
-                        }));
-                    };
+                    let old = wt.remove(id.as_bytes())?.ok_or_else(not_found)?;
                     let old: WaitingRecord = decode(WAITING, id.as_bytes(), &old).map_err(abort)?;
                     d.remove(dep_key(&old.dependency, id))?;
                 }
-                w.apply(l, p, wt, d)
+                w.apply((l, p, pk, wt, d))
             })
             .map_err(tx_err("resolve a record"))?;
         self.flush()

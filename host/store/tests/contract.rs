@@ -197,3 +197,41 @@ fn meta_and_early_ledger_writes() {
         assert!(s.ledger_contains(&key("y")).unwrap());
     });
 }
+
+#[test]
+fn one_effect_is_parked_once_however_often_it_parks() {
+    with_each_store(|s| {
+        // Read again later (a re-read second, a full sync): same idempotency key, new id.
+        s.park(&parked("p1", "f", ErrorClass::Permanent, 10))
+            .unwrap();
+        let mut again = parked("p9", "f", ErrorClass::Permanent, 50);
+        again.idempotency_key = key("p1");
+        again.error.message = "rejected again".into();
+        s.park(&again).unwrap();
+        // And once more inside a page commit.
+        let mut page = commit(None, "c1", "a");
+        let mut third = parked("a-p", "f", ErrorClass::Permanent, 90);
+        third.idempotency_key = key("p1");
+        page.parked = vec![third];
+        s.commit_page(&page).unwrap();
+
+        let all = s.parked_list(&ReplayFilter::all(), None, 10).unwrap();
+        assert_eq!(all.len(), 1, "one entry per effect: {all:?}");
+        let p = &all[0];
+        assert_eq!(p.id, "p1", "the first id stays, so links to it keep working");
+        assert_eq!((p.attempts, p.first_failed_ms, p.last_failed_ms), (3, 10, 90));
+        // Once resolved, the same effect may park again, as a new entry.
+        s.parked_resolve("p1", &Resolution::Discarded).unwrap();
+        s.park(&again).unwrap();
+        let all = s.parked_list(&ReplayFilter::all(), None, 10).unwrap();
+        assert_eq!(
+            (all.len(), all[0].id.as_str(), all[0].attempts),
+            (1, "p9", 1)
+        );
+        assert_eq!(all[0].error.message, "rejected again");
+        assert_eq!(s.unpark("p9").unwrap().map(|p| p.id), Some("p9".into()));
+        s.park(&parked("p1", "f", ErrorClass::Permanent, 10))
+            .unwrap();
+        assert_eq!(s.parked_count(&ReplayFilter::all()).unwrap(), 1);
+    });
+}

@@ -88,6 +88,21 @@ pub struct ParkedRecord {
     pub last_failed_ms: u64,
 }
 
+impl ParkedRecord {
+    /// This record parking while `earlier`, the same effect (same idempotency key), is still
+    /// parked: one entry, under the earlier id and first failure, with the attempts added up and
+    /// the newest payload, reason and error. Stores apply it so a record read again (a re-read
+    /// of an open second, a full sync after an incremental one) never parks twice.
+    pub fn parked_again(self, earlier: &ParkedRecord) -> ParkedRecord {
+        ParkedRecord {
+            id: earlier.id.clone(),
+            attempts: earlier.attempts.saturating_add(self.attempts),
+            first_failed_ms: earlier.first_failed_ms.min(self.first_failed_ms),
+            ..self
+        }
+    }
+}
+
 /// Which parked records a list, count or replay applies to. Empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplayFilter {

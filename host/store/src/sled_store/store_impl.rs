@@ -14,15 +14,9 @@ impl SyncStore for SledStore {
         c.waiting.iter().try_for_each(|x| w.waiting(x))?;
         let key = stream_key(&c.flow, &c.stream);
         let cursor = encode(CURSORS, &c.new_cursor)?;
-        let trees = (
-            &self.cursors,
-            &self.ledger,
-            &self.parked,
-            &self.waiting,
-            &self.waiting_dep,
-        );
-        trees
-            .transaction(|(cur, l, p, wt, d)| {
+        let (l, p, pk, wt, d) = self.write_trees();
+        (&self.cursors, l, p, pk, wt, d)
+            .transaction(|(cur, l, p, pk, wt, d)| {
                 let found: Option<Cursor> = match cur.get(&key)? {
                     Some(v) => Some(decode(CURSORS, &key, &v).map_err(abort)?),
                     None => None,
@@ -36,7 +30,7 @@ impl SyncStore for SledStore {
                     }));
                 }
                 cur.insert(key.as_slice(), cursor.as_slice())?;
-                w.apply(l, p, wt, d)
+                w.apply((l, p, pk, wt, d))
             })
             .map_err(tx_err("commit a page"))?;
         self.flush()
@@ -103,21 +97,20 @@ impl SyncStore for SledStore {
     }
 
     fn park(&self, record: &ParkedRecord) -> Result<()> {
-        self.parked
-            .insert(record.id.as_bytes(), encode(PARKED, record)?)
-            .map_err(sled_err("park a record"))?;
+        let mut w = Writes::default();
+        w.parked(record)?;
+        self.write_trees()
+            .transaction(|(l, p, pk, wt, d)| w.apply((l, p, pk, wt, d)))
+            .map_err(tx_err("park a record"))?;
         self.flush()
     }
 
     fn unpark(&self, id: &str) -> Result<Option<ParkedRecord>> {
-        let Some(p) = self.parked_get(id)? else {
-            return Ok(None);
-        };
-        self.parked
-            .remove(id.as_bytes())
-            .map_err(sled_err("unpark a record"))?;
+        let removed = (&self.parked, &self.parked_key)
+            .transaction(|(p, pk)| remove_parked(p, pk, id))
+            .map_err(tx_err("unpark a record"))?;
         self.flush()?;
-        Ok(Some(p))
+        Ok(removed)
     }
 
     fn parked_resolve(&self, id: &str, r: &Resolution) -> Result<()> {
@@ -125,27 +118,32 @@ impl SyncStore for SledStore {
     }
 
     fn purge_parked_before(&self, before_ms: u64) -> Result<u64> {
-        let mut batch = sled::Batch::default();
-        let mut n = 0;
+        let mut old = Vec::new();
         for p in Self::decode_all::<ParkedRecord>(PARKED, self.parked.iter()) {
             let p = p?;
             if p.last_failed_ms < before_ms {
-                batch.remove(p.id.as_bytes());
-                n += 1;
+                old.push(p.id);
             }
         }
-        self.parked
-            .apply_batch(batch)
-            .map_err(sled_err("purge parked records"))?;
+        for chunk in old.chunks(1000) {
+            (&self.parked, &self.parked_key)
+                .transaction(|(p, pk)| {
+                    for id in chunk {
+                        remove_parked(p, pk, id)?;
+                    }
+                    Ok(())
+                })
+                .map_err(tx_err("purge parked records"))?;
+        }
         self.flush()?;
-        Ok(n)
+        Ok(old.len() as u64)
     }
 
     fn waiting_add(&self, record: &WaitingRecord) -> Result<()> {
         let mut w = Writes::default();
         w.waiting(record)?;
-        (&self.ledger, &self.parked, &self.waiting, &self.waiting_dep)
-            .transaction(|(l, p, wt, d)| w.apply(l, p, wt, d))
+        self.write_trees()
+            .transaction(|(l, p, pk, wt, d)| w.apply((l, p, pk, wt, d)))
             .map_err(tx_err("add a waiting record"))?;
         self.flush()
     }
