@@ -157,8 +157,20 @@ pub fn operation(mode: WriteMode) -> Operation {
 impl FlowCtx {
     /// Run `flow` once in `mode` until its source has nothing more.
     pub async fn run(&self, flow: &Flow, mode: RunMode) -> Result<RunReport, FlowError> {
-        let id = flow.spec.id();
         let mut report = RunReport::default();
+        self.run_into(flow, mode, &mut report).await?;
+        Ok(report)
+    }
+
+    /// [`FlowCtx::run`], counting into `report` as pages commit, so a run that fails half-way
+    /// still accounts for the pages it settled.
+    pub async fn run_into(
+        &self,
+        flow: &Flow,
+        mode: RunMode,
+        report: &mut RunReport,
+    ) -> Result<(), FlowError> {
+        let id = flow.spec.id();
         self.expire_waiting(&id)?;
         report.unblocked = self.retry_waiting(flow, None).await?;
         let stream = match mode {
@@ -213,7 +225,7 @@ impl FlowCtx {
         }
         report.landed.sort();
         report.landed.dedup();
-        Ok(report)
+        Ok(())
     }
 
     async fn read(&self, flow: &Flow, from: Option<&str>) -> Result<weft_engine::Page, FlowError> {

@@ -137,13 +137,15 @@ impl Flows {
         status.state = "running".into();
         status.last_run_ms = Some(self.ctx.clock.now_ms());
         self.save(&status)?;
-        let result = self.ctx.run(&entry.flow, mode).await;
+        let mut report = RunReport::default();
+        let result = self.ctx.run_into(&entry.flow, mode, &mut report).await;
+        // Pages a failed run settled count too: their effects happened.
+        add(&mut status.totals, &report);
         match &result {
-            Ok(report) => {
+            Ok(()) => {
                 status.state = "idle".into();
                 status.last_success_ms = Some(self.ctx.clock.now_ms());
                 status.last_error = None;
-                add(&mut status.totals, report);
             }
             Err(e) => {
                 status.state = "failing".into();
@@ -161,10 +163,11 @@ impl Flows {
                 .telemetry
                 .gauge("weft_flow_lag_seconds", format!("flow=\"{id}\""), lag);
         }
-        if let Ok(report) = &result {
-            self.wake_dependents(id, &report.landed).await;
-        }
-        result
+        // What landed before a failure landed all the same: records waiting for it may go on.
+        report.landed.sort();
+        report.landed.dedup();
+        self.wake_dependents(id, &report.landed).await;
+        result.map(|()| report)
     }
 
     fn entry(&self, id: &str) -> Result<Arc<Entry>, FlowError> {
