@@ -139,6 +139,26 @@ async fn a_full_sync_rereads_everything_but_sends_only_what_the_ledger_lacks() {
 }
 
 #[tokio::test]
+async fn a_first_full_sync_leaves_incremental_runs_nothing_to_read_again() {
+    let r = rig(300);
+    let full = r.ctx.run(&r.flow, RunMode::Full).await.unwrap();
+    assert_eq!((full.read, full.written), (300, 300));
+    let next = r.ctx.run(&r.flow, RunMode::Incremental).await.unwrap();
+    assert_eq!(
+        (next.read, next.pages),
+        (0, 0),
+        "the incremental cursor starts where the full pass ended"
+    );
+    r.source.append([level("SKU-00001", 9_000, 2)]);
+    let next = r.ctx.run(&r.flow, RunMode::Incremental).await.unwrap();
+    assert_eq!((next.read, next.written), (1, 1), "then only what changed");
+    // A later full pass leaves a cursor that exists alone.
+    r.ctx.run(&r.flow, RunMode::Full).await.unwrap();
+    let next = r.ctx.run(&r.flow, RunMode::Incremental).await.unwrap();
+    assert_eq!(next.read, 0);
+}
+
+#[tokio::test]
 async fn drops_are_counted_failures_park_with_context_and_replay_sends_each_once() {
     let r = rig(0);
     r.source.append([

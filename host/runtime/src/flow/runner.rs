@@ -177,6 +177,7 @@ impl FlowCtx {
             RunMode::Incremental => flow.spec.source.stream.clone(),
             RunMode::Full => format!("{}#full", flow.spec.source.stream),
         };
+        let mut last = None;
         loop {
             let stored = self.store.cursor(&id, &stream)?;
             let from = stored
@@ -209,11 +210,28 @@ impl FlowCtx {
                 .await?;
             report.add(&commit, &landed);
             report.cursor = Some(commit.new_cursor.as_str().to_string());
+            last = Some(commit.new_cursor);
             if !has_more {
                 break;
             }
         }
         if mode == RunMode::Full {
+            // A flow that never ran incrementally starts where this completed pass ended: the
+            // pass read exactly what a first incremental run would (the same reads from no
+            // cursor), so that run would only read it all again.
+            let incremental = &flow.spec.source.stream;
+            if let Some(last) = last
+                && self.store.cursor(&id, incremental)?.is_none()
+            {
+                self.process(
+                    flow,
+                    StreamId::new(&id, incremental),
+                    None,
+                    last,
+                    Vec::new(),
+                )
+                .await?;
+            }
             let stored = self.store.cursor(&id, &stream)?;
             let done = Cursor::new(FULL_DONE).expect("constant cursor");
             if stored.as_ref() != Some(&done) {
