@@ -218,8 +218,14 @@ fn one_effect_is_parked_once_however_often_it_parks() {
         let all = s.parked_list(&ReplayFilter::all(), None, 10).unwrap();
         assert_eq!(all.len(), 1, "one entry per effect: {all:?}");
         let p = &all[0];
-        assert_eq!(p.id, "p1", "the first id stays, so links to it keep working");
-        assert_eq!((p.attempts, p.first_failed_ms, p.last_failed_ms), (3, 10, 90));
+        assert_eq!(
+            p.id, "p1",
+            "the first id stays, so links to it keep working"
+        );
+        assert_eq!(
+            (p.attempts, p.first_failed_ms, p.last_failed_ms),
+            (3, 10, 90)
+        );
         // Once resolved, the same effect may park again, as a new entry.
         s.parked_resolve("p1", &Resolution::Discarded).unwrap();
         s.park(&again).unwrap();
