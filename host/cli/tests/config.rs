@@ -124,3 +124,44 @@ fn an_unresolvable_secret_names_the_variable() {
         "{out}"
     );
 }
+
+#[test]
+fn a_deployment_without_component_comes_from_the_plugin_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = dir.path().join("registry/source");
+    std::fs::create_dir_all(&registry).unwrap();
+    std::fs::write(registry.join("1.0.0.wasm"), b"not needed by check").unwrap();
+    let from_registry = GOOD
+        .replace(
+            "store = \"state\"",
+            "store = \"state\"\nplugins = \"registry\"",
+        )
+        .replace("component = \"plugin.wasm\"\n", "");
+    let (ok, out) = check(dir.path(), &from_registry);
+    assert!(ok, "{out}");
+
+    // A version the registry does not have: the version's line, the path looked at.
+    let (ok, out) = check(
+        dir.path(),
+        &from_registry.replace("version = \"1.0.0\"", "version = \"1.1.0\""),
+    );
+    assert!(!ok);
+    assert!(
+        out.contains("weft.toml:10: tenants.acme.deployments.source.version")
+            && out.contains("source@1.1.0 is not in the plugin registry")
+            && out.contains("registry/source/1.1.0.wasm"),
+        "{out}"
+    );
+
+    // Neither a component nor a registry: say both ways out.
+    let (ok, out) = check(
+        dir.path(),
+        &GOOD.replace("component = \"plugin.wasm\"\n", ""),
+    );
+    assert!(!ok);
+    assert!(
+        out.contains("tenants.acme.deployments.source: names no component")
+            && out.contains("plugins = \"dir\""),
+        "{out}"
+    );
+}

@@ -218,17 +218,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let mut deployments = Vec::new();
         for (name, d) in &t.deployments {
             let key = format!("tenants.{tenant}.deployments.{name}");
-            let component = base.join(d.component.get_ref());
-            if !component.is_file() {
-                c.at(
-                    d.component.span(),
-                    &format!("{key}.component"),
-                    format!(
-                        "{} does not exist; build it (scripts/build-plugins.sh) or fix the path",
-                        component.display()
-                    ),
-                );
-            }
+            let plugin = PluginId::new(
+                d.plugin.clone().unwrap_or_else(|| name.clone()),
+                d.version.get_ref().clone(),
+            );
+            let component = component_file(&mut c, &base, &file, d, &plugin, &key);
             for conn in &d.connections {
                 if !t.connections.contains_key(conn.get_ref()) {
                     let names: Vec<&str> = t.connections.keys().map(String::as_str).collect();
@@ -262,10 +256,6 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             if let Some(cfg) = &d.config {
                 spec.config = serde_json::to_value(cfg).unwrap_or_default();
             }
-            let plugin = PluginId::new(
-                d.plugin.clone().unwrap_or_else(|| name.clone()),
-                d.version.clone(),
-            );
             deployments.push(Deployment {
                 spec,
                 plugin,
@@ -354,4 +344,57 @@ fn flow(
         };
     }
     Some(spec)
+}
+
+/// The component file of deployment `d`: its `component`, or the registry's
+/// `<plugin>/<version>.wasm`; a missing file is a problem at the line that named it.
+fn component_file(
+    c: &mut Checker<'_>,
+    base: &Path,
+    file: &ConfigFile,
+    d: &DeploymentFile,
+    plugin: &PluginId,
+    key: &str,
+) -> PathBuf {
+    match (&d.component, &file.plugins) {
+        (Some(component), _) => {
+            let path = base.join(component.get_ref());
+            if !path.is_file() {
+                c.at(
+                    component.span(),
+                    &format!("{key}.component"),
+                    format!(
+                        "{} does not exist; build it (scripts/build-plugins.sh) or fix the path",
+                        path.display()
+                    ),
+                );
+            }
+            path
+        }
+        (None, Some(registry)) => {
+            let path = base
+                .join(registry.get_ref())
+                .join(&plugin.name)
+                .join(format!("{}.wasm", plugin.version));
+            if !path.is_file() {
+                c.at(
+                    d.version.span(),
+                    &format!("{key}.version"),
+                    format!(
+                        "{plugin} is not in the plugin registry: {} does not exist; add it there, pick a version the registry has, or name a file with `component`",
+                        path.display()
+                    ),
+                );
+            }
+            path
+        }
+        (None, None) => {
+            c.at(
+                d.version.span(),
+                key,
+                "names no component: add `component = \"path/to/plugin.wasm\"`, or set a top-level `plugins = \"dir\"` registry holding <plugin>/<version>.wasm".into(),
+            );
+            PathBuf::new()
+        }
+    }
 }

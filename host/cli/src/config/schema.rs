@@ -17,6 +17,9 @@ use weft_sync::RetryPolicy;
 pub struct ConfigFile {
     /// Directory for durable state (sync state and plugin storage), relative to the file.
     pub store: String,
+    /// The plugin registry: a directory, relative to the file, holding components by name and
+    /// version as `<plugin>/<version>.wasm`; a deployment without `component` is taken from it.
+    pub plugins: Option<Spanned<String>>,
     /// Days parked records are kept before they are purged (default 30; never a count cap).
     #[serde(default = "thirty")]
     pub parked_retention_days: u64,
@@ -123,12 +126,13 @@ pub struct AuthFile {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct DeploymentFile {
-    /// The component file, relative to the config file.
-    pub component: Spanned<String>,
+    /// The component file, relative to the config file; without it, the registry's
+    /// `<plugin>/<version>.wasm` (see `plugins`).
+    pub component: Option<Spanned<String>>,
     /// Plugin name (defaults to the deployment name).
     pub plugin: Option<String>,
     /// Version label shown everywhere.
-    pub version: String,
+    pub version: Spanned<String>,
     /// Per-call limits.
     #[serde(default)]
     pub limits: Limits,
