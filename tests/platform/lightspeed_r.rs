@@ -77,6 +77,14 @@ async fn host_for(sim: &RunningSim) -> (Arc<PluginHost>, DeploymentKey, tempfile
 }
 
 impl Env {
+    /// Deploy the connector again with this deployment config.
+    pub async fn configure(&self, config: serde_json::Value) {
+        let mut spec = DeploymentSpec::new("acme", "lightspeed-r");
+        spec.connections = vec!["lightspeed".into()];
+        spec.config = config;
+        weft_tests::deploy(&self.host, spec, "lightspeed-r", "0.1.1").await;
+    }
+
     /// Replace the host (and its storage) with a fresh one, as after a crash on another node.
     pub async fn restart(&mut self) {
         let (host, key, dir) = host_for(&self.sim).await;

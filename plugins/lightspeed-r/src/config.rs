@@ -2,13 +2,18 @@
 //!
 //! ```json
 //! { "currency": "USD", "register-id": 1, "employee-id": 1, "shipping-sku": "SHIPPING",
-//!   "payment-types": { "cash": 1, "check": 2, "card": 3 }, "default-payment-type": 4 }
+//!   "payment-types": { "cash": 1, "check": 2, "card": 3 }, "default-payment-type": 4,
+//!   "stock-shops": "each" }
 //! ```
 //!
 //! Lightspeed amounts carry no currency, so `currency` names it. Posted sales are rung on
 //! `register-id` by `employee-id`; shipping is a line of the item whose SKU is `shipping-sku`;
 //! a tender's kind picks its `paymentTypeID` from `payment-types` (kinds not listed use
-//! `default-payment-type`, the account's "online" type).
+//! `default-payment-type`, the account's "online" type). `stock-shops` picks how stock is
+//! aggregated: `"each"` (the default) reads one level per shop (location = the `shopID`);
+//! `"all"` reads only Lightspeed's all-shops summary rows (`shopID` 0, kept by Lightspeed as the
+//! sum of the shops), as location `"0"`, for a web store that sells from every shop's stock at
+//! one location (map `"0"` to it in the stock flow's transform).
 //!
 //! Deliberately not here: credentials and the base URL (the operator's "lightspeed" connection).
 
@@ -32,6 +37,29 @@ pub struct Config {
     pub payment_types: BTreeMap<String, u64>,
     /// `paymentTypeID` of tender kinds not listed.
     pub default_payment_type: u64,
+    /// Stock per shop, or the all-shops total.
+    pub stock_shops: StockShops,
+}
+
+/// How the `inventory-levels` stream aggregates the shops' stock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StockShops {
+    /// One level per shop.
+    #[default]
+    Each,
+    /// One level per item: the all-shops summary row, location "0".
+    All,
+}
+
+impl StockShops {
+    /// Whether the stream reads the ItemShop row of `shop_id`.
+    pub fn reads(self, shop_id: u64) -> bool {
+        match self {
+            StockShops::Each => shop_id != 0,
+            StockShops::All => shop_id == 0,
+        }
+    }
 }
 
 impl Default for Config {
@@ -43,6 +71,7 @@ impl Default for Config {
             shipping_sku: "SHIPPING".into(),
             payment_types: BTreeMap::new(),
             default_payment_type: 4,
+            stock_shops: StockShops::Each,
         }
     }
 }
@@ -126,5 +155,10 @@ mod tests {
                 .contains("unknown field")
         );
         assert!(Config::parse(r#"{"currency": "usd"}"#).is_err());
+        let all = Config::parse(r#"{"stock-shops": "all"}"#).unwrap();
+        assert!(all.stock_shops.reads(0) && !all.stock_shops.reads(2));
+        assert!(c.stock_shops.reads(2) && !c.stock_shops.reads(0));
+        let bad = Config::parse(r#"{"stock-shops": "some"}"#).unwrap_err();
+        assert!(bad.contains("each") && bad.contains("all"), "{bad}");
     }
 }

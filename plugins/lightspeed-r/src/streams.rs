@@ -94,7 +94,7 @@ pub fn read_page(
     let before = cur.clone();
     let want = limit.clamp(1, 1000) as usize;
     let (records, caught_up) = match stream {
-        INVENTORY => inventory::read(&client, &mut cur, want),
+        INVENTORY => inventory::read(&client, config.stock_shops, &mut cur, want),
         PRODUCTS => products::read(&client, &config, &mut cur, want),
         CUSTOMERS => customers::read(&client, &mut cur, want),
         SALES => sales::read(&client, &config, &mut cur, want),
@@ -131,9 +131,10 @@ pub fn write_batch(
 
 /// `lookup-records`.
 pub fn lookup(env: &dyn Env, stream: &str, keys: Vec<String>) -> Result<Vec<Entity>, CallError> {
+    let config = config(env)?;
     let client = Client::new(env);
     match stream {
-        INVENTORY => inventory::lookup(&client, &keys),
+        INVENTORY => inventory::lookup(&client, config.stock_shops, &keys),
         CUSTOMERS => customers::lookup(&client, &keys),
         PRODUCTS | SALES | ORDERS => {
             return Err(CallError::UnknownStream(format!(

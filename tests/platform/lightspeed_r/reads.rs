@@ -122,6 +122,48 @@ async fn every_item_shop_row_once_across_pages_and_a_restart_then_only_changes()
 }
 
 #[tokio::test]
+async fn with_stock_shops_all_each_item_is_one_level_of_every_shop_together() {
+    let env = env(3).await;
+    env.configure(serde_json::json!({"stock-shops": "all"}))
+        .await;
+    let retailer = env.sim.retailer().clone();
+    let mut expected: Vec<(String, String, i64)> = retailer
+        .variants()
+        .map(|(_, v)| (v.sku.clone(), "0".to_string(), v.on_hand.values().sum()))
+        .collect();
+    expected.sort();
+    let (got, cursor, _) = env.read_all("inventory-levels", None, 25).await;
+    let mut seen: Vec<(String, String, i64)> = levels(got)
+        .into_iter()
+        .map(|l| (l.sku, l.location, l.on_hand))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen, expected,
+        "one all-shops level per SKU, no per-shop rows"
+    );
+
+    // A sale at one shop moves the total; lookups take SKU@0 and refuse a single shop.
+    let (sku, total) = (expected[0].0.clone(), expected[0].2);
+    env.sim.receive(&sku, 2, -1).unwrap();
+    let (after, _, _) = env.read_all("inventory-levels", Some(cursor), 25).await;
+    let after = levels(after);
+    assert!(after.iter().all(|l| l.location == "0"), "{after:?}");
+    let last = after
+        .iter()
+        .rfind(|l| l.sku == sku)
+        .expect("the change is read");
+    assert_eq!(last.on_hand, total - 1);
+    let keys = [format!("{sku}@0"), format!("{sku}@2")];
+    let found = levels(env.lookup("inventory-levels", &[&keys[0], &keys[1]]).await);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].location.as_str(), found[0].on_hand),
+        ("0", total - 1)
+    );
+}
+
+#[tokio::test]
 async fn lookup_by_sku_at_shop() {
     let env = env(3).await;
     let retailer = env.sim.retailer().clone();

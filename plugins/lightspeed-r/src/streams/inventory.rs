@@ -1,14 +1,15 @@
 //! `inventory-levels`: ItemShop rows (one per item per shop) as inventory levels.
 //!
 //! Read: `GET ItemShop.json?load_relations=["Item"]&sort=timeStamp` through the keyset cursor;
-//! the shop 0 (all shops) rows are skipped but advance the cursor. A level's SKU is the item's
+//! the shop 0 (all shops) rows are skipped but advance the cursor; with `stock-shops = "all"` it
+//! is the other way round (only shop 0, the summary Lightspeed keeps, as location "0"). A level's SKU is the item's
 //! `customSku` (else its `systemSku`), location the `shopID`, on-hand `qoh`, committed the units
 //! on layaway, special order, work order and outbound transfer, available `qoh - committed`;
 //! source-id is the `itemShopID` and version `{timeStamp}#{qoh}#{committed}` (timeStamp in
 //! canonical UTC): a row changed twice inside one second gets two versions, a row re-read
 //! unchanged the same one.
 //!
-//! Lookup keys `SKU@shopID`: one `Item.json?customSku=IN,[...]&load_relations=["ItemShops"]`
+//! Lookup keys `SKU@shopID` (`SKU@0` only with `stock-shops = "all"`): one `Item.json?customSku=IN,[...]&load_relations=["ItemShops"]`
 //! per 100 SKUs (then `systemSku` for SKUs not found); missing keys are absent.
 //!
 //! Deliberately not here: writing stock (Lightspeed owns stock; online sales reach it as sales).
@@ -20,6 +21,7 @@ use weft_sdk::model::{Entity, InventoryLevel};
 
 use super::{attr, meta};
 use crate::client::{Client, Level};
+use crate::config::StockShops;
 use crate::cursor::Cursor;
 use crate::query::Query;
 use crate::scan::{Source, scan};
@@ -45,6 +47,7 @@ pub fn level(row: &ItemShop, sku: &str) -> InventoryLevel {
 /// Read levels after the cursor.
 pub fn read(
     client: &Client<'_>,
+    shops: StockShops,
     cursor: &mut Cursor,
     want: usize,
 ) -> Result<(Vec<Entity>, bool), Failure> {
@@ -53,7 +56,7 @@ pub fn read(
         id_field: "itemShopID",
         params: vec![("load_relations", r#"["Item"]"#.into())],
     };
-    let got = scan::<ItemShop>(client, &src, cursor, want, |r| r.shop_id != 0)?;
+    let got = scan::<ItemShop>(client, &src, cursor, want, |r| shops.reads(r.shop_id))?;
     let mut out = Vec::with_capacity(got.rows.len());
     for row in &got.rows {
         match row.item.as_ref().map(Item::sku).filter(|s| !s.is_empty()) {
@@ -70,11 +73,11 @@ pub fn read(
     Ok((out, got.caught_up))
 }
 
-/// `SKU@shopID` -> (SKU, shopID).
-fn parse_key(key: &str) -> Option<(&str, u64)> {
+/// `SKU@shopID` -> (SKU, shopID), for a shop the stream reads.
+fn parse_key(key: &str, shops: StockShops) -> Option<(&str, u64)> {
     let (sku, shop) = key.rsplit_once('@')?;
     let shop: u64 = shop.parse().ok()?;
-    (!sku.is_empty() && shop != 0).then_some((sku, shop))
+    (!sku.is_empty() && shops.reads(shop)).then_some((sku, shop))
 }
 
 /// Items by SKU field (`customSku` or `systemSku`), chunked; SKUs an `IN` list cannot carry are
@@ -152,8 +155,12 @@ pub fn resolve(
 }
 
 /// Look levels up by `SKU@shopID`.
-pub fn lookup(client: &Client<'_>, keys: &[String]) -> Result<Vec<Entity>, Failure> {
-    let parsed: Vec<(&str, u64)> = keys.iter().filter_map(|k| parse_key(k)).collect();
+pub fn lookup(
+    client: &Client<'_>,
+    shops: StockShops,
+    keys: &[String],
+) -> Result<Vec<Entity>, Failure> {
+    let parsed: Vec<(&str, u64)> = keys.iter().filter_map(|k| parse_key(k, shops)).collect();
     let mut skus: Vec<String> = parsed.iter().map(|(s, _)| s.to_string()).collect();
     skus.sort();
     skus.dedup();
@@ -174,10 +181,13 @@ mod tests {
 
     #[test]
     fn keys_and_levels() {
-        assert_eq!(parse_key("TEE-1-M@2"), Some(("TEE-1-M", 2)));
-        assert_eq!(parse_key("A@B@3"), Some(("A@B", 3)));
-        assert_eq!(parse_key("TEE@0"), None);
-        assert_eq!(parse_key("TEE"), None);
+        let each = StockShops::Each;
+        assert_eq!(parse_key("TEE-1-M@2", each), Some(("TEE-1-M", 2)));
+        assert_eq!(parse_key("A@B@3", each), Some(("A@B", 3)));
+        assert_eq!(parse_key("TEE@0", each), None);
+        assert_eq!(parse_key("TEE", each), None);
+        assert_eq!(parse_key("TEE@0", StockShops::All), Some(("TEE", 0)));
+        assert_eq!(parse_key("TEE@2", StockShops::All), None);
         let row: ItemShop = serde_json::from_value(serde_json::json!({
             "itemShopID": "40", "itemID": "5", "shopID": "3", "qoh": "10",
             "onLayaway": "2", "onTransferOut": "1", "timeStamp": "2026-01-01T00:00:00+00:00"}))
