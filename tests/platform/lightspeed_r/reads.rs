@@ -146,7 +146,7 @@ async fn with_stock_shops_all_each_item_is_one_level_of_every_shop_together() {
     // A sale at one shop moves the total; lookups take SKU@0 and refuse a single shop.
     let (sku, total) = (expected[0].0.clone(), expected[0].2);
     env.sim.receive(&sku, 2, -1).unwrap();
-    let (after, _, _) = env.read_all("inventory-levels", Some(cursor), 25).await;
+    let (after, _, _) = env.read_all("inventory-levels", cursor, 25).await;
     let after = levels(after);
     assert!(after.iter().all(|l| l.location == "0"), "{after:?}");
     let last = after
