@@ -216,6 +216,7 @@ pub struct PageEnv<'a> {
 #[derive(Debug, Clone)]
 struct Attempts {
     made: u32,
+    conflicts: u32,
     first_failed_ms: Option<u64>,
     not_before_ms: u64,
     reread: bool,

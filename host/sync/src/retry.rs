@@ -79,6 +79,9 @@ pub struct Failure<'a> {
     pub class: ErrorClass,
     /// How many attempts have been made so far, this one included (1 after the first failure).
     pub attempt: u32,
+    /// How many of them conflicted, this one included when it did. The conflict cap counts
+    /// these only, so a record throttled through a 429 storm still gets its re-reads.
+    pub conflicts: u32,
     /// The target's Retry-After (or bucket refill time), in milliseconds from now.
     pub retry_after_ms: Option<u64>,
     /// The current time.
@@ -138,7 +141,8 @@ pub struct RetryPolicy {
     pub max_retry_after_ms: u64,
     /// Attempts (first one included) before a transient or rate-limited record parks.
     pub max_attempts: u32,
-    /// Attempts before a record that keeps conflicting parks.
+    /// Conflicting attempts before a record that keeps conflicting parks (other failures of the
+    /// same record do not count).
     pub max_conflict_attempts: u32,
     /// How long a record waits for a dependency, from its first failure, before it parks.
     pub dependency_timeout_ms: u64,
@@ -175,7 +179,7 @@ impl RetryPolicy {
                 Decision::RetryAt(failure.now_ms.saturating_add(delay.max(floor)))
             }
             ErrorClass::Conflict => {
-                if failure.attempt >= self.max_conflict_attempts {
+                if failure.conflicts >= self.max_conflict_attempts {
                     Decision::Park(ParkReason::AttemptsExhausted)
                 } else {
                     Decision::Reread

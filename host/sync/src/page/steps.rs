@@ -79,6 +79,7 @@ impl Page {
                     mapped,
                     Attempts {
                         made: 0,
+                        conflicts: 0,
                         first_failed_ms: None,
                         not_before_ms: 0,
                         reread: false,
@@ -296,9 +297,13 @@ impl Page {
             WriteOutcome::Err(w) => w,
         };
         let first = *a.first_failed_ms.get_or_insert(now);
+        if w.error.class == crate::ErrorClass::Conflict {
+            a.conflicts += 1;
+        }
         let decision = env.policy.decide(&Failure {
             class: w.error.class,
             attempt: a.made,
+            conflicts: a.conflicts,
             retry_after_ms: w.retry_after_ms,
             now_ms: now,
             first_failed_ms: first,

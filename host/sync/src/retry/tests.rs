@@ -4,6 +4,7 @@ fn failure(class: ErrorClass, attempt: u32) -> Failure<'static> {
     Failure {
         class,
         attempt,
+        conflicts: u32::from(class == ErrorClass::Conflict) * attempt,
         retry_after_ms: None,
         now_ms: 1_000_000,
         first_failed_ms: 1_000_000,
@@ -87,6 +88,10 @@ fn conflict_rereads_then_parks() {
         p.decide(&failure(ErrorClass::Conflict, 2)),
         Decision::Park(ParkReason::AttemptsExhausted)
     );
+    // Throttled four times, then a first conflict: it re-reads, the throttling does not count.
+    let mut f = failure(ErrorClass::Conflict, 5);
+    f.conflicts = 1;
+    assert_eq!(p.decide(&f), Decision::Reread);
 }
 
 #[test]
