@@ -222,6 +222,35 @@ fn conflict_asks_for_a_reread_right_away() {
 }
 
 #[test]
+fn throttling_does_not_use_up_the_conflict_re_reads() {
+    let mut e = Env::new();
+    e.policy.max_attempts = 10;
+    e.policy.max_conflict_attempts = 2;
+    let mut p = page(vec![rec("a", "1")]);
+    p.transform_identity(e.env()).unwrap();
+    for _ in 0..4 {
+        p.begin_write(e.clock.now_ms(), |_| false).unwrap();
+        p.confirm(vec![err(0, ErrorClass::RateLimited, None)], e.env())
+            .unwrap();
+        e.clock.set(p.next_due_ms().unwrap());
+    }
+    // Five attempts made; the first conflict still re-reads, the second one parks.
+    p.begin_write(e.clock.now_ms(), |_| false).unwrap();
+    p.confirm(vec![err(0, ErrorClass::Conflict, None)], e.env())
+        .unwrap();
+    let b = p.begin_write(e.clock.now_ms(), |_| false).unwrap();
+    assert!(b[0].reread && b[0].attempt == 6, "{b:?}");
+    p.confirm(vec![err(0, ErrorClass::Conflict, None)], e.env())
+        .unwrap();
+    assert_eq!(p.phase(), PagePhase::Settled);
+    let c = p.commit().unwrap();
+    assert_eq!(
+        (c.parked[0].attempts, c.parked[0].reason),
+        (6, ParkReason::AttemptsExhausted)
+    );
+}
+
+#[test]
 fn an_empty_page_commits_its_cursor() {
     let e = Env::new();
     let mut p = page(vec![]);
