@@ -8,11 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::HeaderMap;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use weft_sim::shopify::{
     NewLine, NewOrder, RunningShopify, ShopifyConfig, ShopifySim, webhook_hmac,
@@ -123,32 +120,6 @@ async fn line_after(
     }
 }
 
-/// A loopback receiver keeping the (headers, body) of every delivery, to replay them.
-async fn receiver() -> (String, Arc<Mutex<Vec<(Headers, String)>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let keep = seen.clone();
-    let app = axum::Router::new().route(
-        "/hooks",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let keep = keep.clone();
-            async move {
-                let headers = headers
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-                    .collect();
-                keep.lock()
-                    .unwrap()
-                    .push((headers, String::from_utf8_lossy(&body).into_owned()));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, seen)
-}
-
 async fn eventually<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
@@ -239,7 +210,7 @@ async fn weft_run_serves_the_webhook_ingress_and_the_connector_verifies_each_del
     let url = format!("http://127.0.0.1:{port}/webhooks/acme/shopify");
 
     // Shopify itself delivers an order: to the ingress, and to a receiver that keeps a copy.
-    let (copy_url, copies) = receiver().await;
+    let (copy_url, copies) = super::webhook_receiver().await;
     shop.register_webhook("orders/create", &url).unwrap();
     shop.register_webhook("orders/create", &copy_url).unwrap();
     let (_, variant) = shop.retailer().variants().next().expect("seeded variant");

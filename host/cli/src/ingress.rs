@@ -6,8 +6,8 @@
 //! wake at once. 200 means the delivery was verified and handed over; a delivery the connector
 //! refuses (bad signature, unknown topic) answers 401 with the reason so the platform's retry
 //! log shows it; an unknown tenant or deployment 404; a connector that traps or is quarantined
-//! 500, so the platform delivers again later. A lost or late webhook costs latency only: every flow also polls on its
-//! interval, so the cursor, not the webhook, decides what is synced.
+//! 500, so the platform delivers again later. A lost or late webhook costs latency only: every
+//! flow also polls on its interval, so the cursor, not the webhook, decides what is synced.
 //!
 //! `weft run` serves it when weft.toml has a `[webhooks]` table (binding before the plugins are
 //! deployed, so a taken port fails the start at once) and prints, per connector deployment that

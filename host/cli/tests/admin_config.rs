@@ -4,40 +4,11 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use support::{TOKEN, TOKEN_VAR, plugin, safety_stock, start_run, weft};
-
-const GOOD: &str = r#"
-store = "state"
-
-[admin]
-listen = "127.0.0.1:8787"
-token = "env:WEFT_TEST_ADMIN_TOKEN_1"
-
-[tenants.acme.deployments.buffer]
-component = "plugin.wasm"
-plugin = "safety-stock"
-version = "1.0.0"
-"#;
-
-fn check(dir: &Path, text: &str) -> (bool, String) {
-    std::fs::write(dir.join("plugin.wasm"), b"not needed by check").unwrap();
-    let path = dir.join("weft.toml");
-    std::fs::write(&path, text).unwrap();
-    let o: Output = weft()
-        .args(["config", "check", "-c"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (o.status.success(), all)
-}
+use support::{
+    ADMIN_CONFIG as GOOD, TOKEN, TOKEN_VAR, check, plugin, safety_stock, start_run, weft,
+};
 
 #[test]
 fn a_good_admin_table_checks_ok() {
@@ -103,9 +74,7 @@ fn an_unset_token_variable_and_a_bad_address_are_reported_together() {
 fn a_short_token_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let text = GOOD.replace("WEFT_TEST_ADMIN_TOKEN_1", "WEFT_TEST_SHORT_TOKEN");
-    std::fs::write(dir.path().join("plugin.wasm"), b"x").unwrap();
-    let path = dir.path().join("weft.toml");
-    std::fs::write(&path, text).unwrap();
+    let path = support::write_config(dir.path(), &text);
     let o = weft()
         .env("WEFT_TEST_SHORT_TOKEN", "abc")
         .args(["config", "check", "-c"])

@@ -1,8 +1,9 @@
 //! `weft config check`: one test per kind of mistake; each error names the file, the line, the
 //! key and what to do, and nothing starts.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
+
+use support::check;
 
 const GOOD: &str = r#"
 store = "state"
@@ -20,23 +21,6 @@ connections = ["pos"]
 source = "source/inventory"
 target = "source/inventory"
 "#;
-
-fn check(dir: &Path, text: &str) -> (bool, String) {
-    std::fs::write(dir.join("plugin.wasm"), b"not needed by check").unwrap();
-    let path = dir.join("weft.toml");
-    std::fs::write(&path, text).unwrap();
-    let o: Output = Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(["config", "check", "-c"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (o.status.success(), all)
-}
 
 #[test]
 fn a_good_file_checks_ok() {

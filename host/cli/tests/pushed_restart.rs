@@ -5,27 +5,17 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use support::{plugin, safety_stock, start_run};
 
-fn config(dir: &Path, port: u16, version: &str) -> std::path::PathBuf {
-    let text = format!(
-        r#"
-store = "state"
-
-[admin]
-listen = "127.0.0.1:{port}"
-token = "env:{var}"
-
-[tenants.acme.deployments.buffer]
-component = "{component}"
-plugin = "safety-stock"
-version = "{version}"
-"#,
-        var = support::TOKEN_VAR,
-        component = safety_stock().display(),
-    );
+/// The admin config on `port` with the safety-stock component at `version`, in `dir`.
+fn config(dir: &Path, port: u16, version: &str) -> PathBuf {
+    let component = safety_stock().display().to_string();
+    let text = support::ADMIN_CONFIG
+        .replace("127.0.0.1:8787", &format!("127.0.0.1:{port}"))
+        .replace("plugin.wasm", &component)
+        .replace("\"1.0.0\"", &format!("{version:?}"));
     let path = dir.join("weft.toml");
     std::fs::write(&path, text).unwrap();
     path

@@ -2,8 +2,11 @@
 //! `file:line` and the key; what `weft config check` reports about the ingress; and `weft run`
 //! failing at start, naming the address and the key, when the port is taken.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Command;
+
+use support::{check, output, write_config as write};
 
 const GOOD: &str = r#"
 store = "state"
@@ -25,33 +28,6 @@ source = "shopify/orders"
 target = "pos/orders"
 webhooks = true
 "#;
-
-fn write(dir: &Path, text: &str) -> PathBuf {
-    std::fs::write(dir.join("plugin.wasm"), b"not needed by check").unwrap();
-    let path = dir.join("weft.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn output(o: Output) -> (bool, String) {
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (o.status.success(), all)
-}
-
-fn check(dir: &Path, text: &str) -> (bool, String) {
-    let path = write(dir, text);
-    output(
-        Command::new(env!("CARGO_BIN_EXE_weft"))
-            .args(["config", "check", "-c"])
-            .arg(&path)
-            .output()
-            .unwrap(),
-    )
-}
 
 #[test]
 fn a_good_webhooks_table_checks_ok_and_check_prints_the_urls_to_register() {

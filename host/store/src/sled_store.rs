@@ -84,7 +84,6 @@ impl Writes {
         Ok(())
     }
     fn parked(&mut self, p: &ParkedRecord) -> Result<()> {
-        encode(PARKED, p)?; // fail before the transaction, not inside it
         self.parked.push(p.clone());
         Ok(())
     }

@@ -1,10 +1,5 @@
 //! Orders, webhooks, refunds and payouts.
 
-use std::sync::Mutex;
-
-use axum::body::Bytes;
-use axum::http::HeaderMap;
-
 use super::*;
 
 fn order_of(e: &Entity) -> &weft_world::types::Order {
@@ -62,35 +57,10 @@ async fn orders_read_through_every_page_with_lines_and_totals() {
     assert_eq!(ids, [id.to_string().as_str()]);
 }
 
-/// A loopback receiver that keeps the (headers, body) of every delivery.
-async fn receiver() -> (String, Arc<Mutex<Vec<(Vec<(String, String)>, String)>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let keep = seen.clone();
-    let app = axum::Router::new().route(
-        "/hooks",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let keep = keep.clone();
-            async move {
-                let headers = headers
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-                    .collect();
-                let body = String::from_utf8_lossy(&body).into_owned();
-                keep.lock().unwrap().push((headers, body));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, seen)
-}
-
 #[tokio::test]
 async fn webhooks_are_verified_then_decoded_and_a_bad_signature_is_refused() {
     let env = env().await;
-    let (url, seen) = receiver().await;
+    let (url, seen) = crate::platform::webhook_receiver().await;
     env.shop.register_webhook("orders/create", &url).unwrap();
     let id = env.order(1);
     let (headers, body) = eventually(|| seen.lock().unwrap().first().cloned()).await;

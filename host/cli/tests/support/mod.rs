@@ -1,20 +1,65 @@
-//! What the CLI tests that drive a running `weft run` share: the binary with an admin token in
-//! its environment, the built safety-stock component, a background `weft run`, and `weft plugin`.
+//! What the CLI tests share: the binary with an admin token in its environment, writing a
+//! weft.toml and running `weft config check` on it, an admin config, the built safety-stock
+//! component, a background `weft run`, and `weft plugin`.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 pub const TOKEN_VAR: &str = "WEFT_TEST_ADMIN_TOKEN_1";
 pub const TOKEN: &str = "0123456789abcdef-admin";
+
+/// A valid config with an admin API (its token in [`TOKEN_VAR`]) and one transform deployment.
+pub const ADMIN_CONFIG: &str = r#"
+store = "state"
+
+[admin]
+listen = "127.0.0.1:8787"
+token = "env:WEFT_TEST_ADMIN_TOKEN_1"
+
+[tenants.acme.deployments.buffer]
+component = "plugin.wasm"
+plugin = "safety-stock"
+version = "1.0.0"
+"#;
 
 /// The `weft` binary with the admin token in its environment.
 pub fn weft() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_weft"));
     c.env(TOKEN_VAR, TOKEN);
     c
+}
+
+/// Write `text` as `dir/weft.toml`, beside a placeholder `plugin.wasm` (enough for a check).
+pub fn write_config(dir: &Path, text: &str) -> PathBuf {
+    std::fs::write(dir.join("plugin.wasm"), b"not needed by check").unwrap();
+    let path = dir.join("weft.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Whether the command succeeded, and its stdout and stderr together.
+pub fn output(o: Output) -> (bool, String) {
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), all)
+}
+
+/// `weft config check` on `text` written into `dir`.
+pub fn check(dir: &Path, text: &str) -> (bool, String) {
+    let path = write_config(dir, text);
+    output(
+        weft()
+            .args(["config", "check", "-c"])
+            .arg(&path)
+            .output()
+            .unwrap(),
+    )
 }
 
 /// The workspace's built safety-stock component.

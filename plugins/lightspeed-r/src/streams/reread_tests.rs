@@ -56,6 +56,11 @@ fn step(cursor: &str) -> Step {
     Cursor::decode(INVENTORY, cursor).unwrap().step()
 }
 
+/// The step that begins a `chain` read from position `(ts, id)`.
+fn begins(chain: Chain, ts: &str, id: u64) -> Step {
+    Step::Begin(chain, Some(Pos { ts: ts.into(), id }))
+}
+
 #[test]
 fn a_row_restamped_in_the_open_second_with_a_lower_id_is_re_read() {
     // Read while the server's clock is still in T0: rows 5 and 9.
@@ -72,13 +77,7 @@ fn a_row_restamped_in_the_open_second_with_a_lower_id_is_re_read() {
     let cursor = first.next_cursor.expect("moved");
     assert_eq!(
         step(&cursor),
-        Step::Begin(
-            Chain::Later,
-            Some(Pos {
-                ts: T0.into(),
-                id: 0
-            })
-        ),
+        begins(Chain::Later, T0, 0),
         "T0 is open: the next read starts at the whole second"
     );
 
@@ -105,13 +104,7 @@ fn a_row_restamped_in_the_open_second_with_a_lower_id_is_re_read() {
     let cursor = page.next_cursor.expect("a page with records has a cursor");
     assert_eq!(
         step(&cursor),
-        Step::Begin(
-            Chain::Later,
-            Some(Pos {
-                ts: T0.into(),
-                id: 0
-            })
-        ),
+        begins(Chain::Later, T0, 0),
         "the server's clock is not 2 s past T0 yet"
     );
 
@@ -130,16 +123,7 @@ fn a_row_restamped_in_the_open_second_with_a_lower_id_is_re_read() {
         "unchanged rows, unchanged versions"
     );
     let cursor = page.next_cursor.unwrap();
-    assert_eq!(
-        step(&cursor),
-        Step::Begin(
-            Chain::Same,
-            Some(Pos {
-                ts: T0.into(),
-                id: 9
-            })
-        )
-    );
+    assert_eq!(step(&cursor), begins(Chain::Same, T0, 9));
 
     // ... and from then on only ids after 9 and later seconds are asked for.
     let env = FakeEnv::at(S0 + 3);
@@ -209,16 +193,7 @@ fn a_closed_second_is_not_re_read_even_when_it_is_large() {
     assert_eq!(page.records.len(), 150);
     assert!(!page.has_more);
     let cursor = page.next_cursor.unwrap();
-    assert_eq!(
-        step(&cursor),
-        Step::Begin(
-            Chain::Same,
-            Some(Pos {
-                ts: T0.into(),
-                id: 150
-            })
-        )
-    );
+    assert_eq!(step(&cursor), begins(Chain::Same, T0, 150));
     let env = FakeEnv::at(S0 + 86_401);
     env.on(Method::Get, "ItemShop.json", 200, body(vec![]));
     let page = read_page(&env, INVENTORY, Some(cursor), 1000).unwrap();
@@ -244,13 +219,7 @@ fn without_a_date_header_a_row_two_seconds_later_closes_a_second() {
     let cursor = page.next_cursor.unwrap();
     assert_eq!(
         step(&cursor),
-        Step::Begin(
-            Chain::Later,
-            Some(Pos {
-                ts: t3.into(),
-                id: 0
-            })
-        ),
+        begins(Chain::Later, t3, 0),
         "T0 closed by the row at t3; t3 itself has no evidence"
     );
     let env = FakeEnv::new();
@@ -281,16 +250,7 @@ fn a_re_read_cut_by_the_limit_resumes_after_its_last_row() {
     assert_eq!(page.records.len(), 2);
     assert!(page.has_more);
     let cursor = page.next_cursor.unwrap();
-    assert_eq!(
-        step(&cursor),
-        Step::Begin(
-            Chain::Same,
-            Some(Pos {
-                ts: T0.into(),
-                id: 4
-            })
-        )
-    );
+    assert_eq!(step(&cursor), begins(Chain::Same, T0, 4));
     let env = FakeEnv::at(S0 + 5);
     env.on(
         Method::Get,
@@ -304,13 +264,7 @@ fn a_re_read_cut_by_the_limit_resumes_after_its_last_row() {
     assert!(!page.has_more);
     assert_eq!(
         step(&page.next_cursor.unwrap()),
-        Step::Begin(
-            Chain::Same,
-            Some(Pos {
-                ts: T0.into(),
-                id: 6
-            })
-        ),
+        begins(Chain::Same, T0, 6),
         "read at T0 + 5 s: closed"
     );
 }
