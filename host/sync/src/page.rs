@@ -217,6 +217,7 @@ pub struct PageEnv<'a> {
 struct Attempts {
     made: u32,
     conflicts: u32,
+    throttled: u32,
     first_failed_ms: Option<u64>,
     not_before_ms: u64,
     reread: bool,

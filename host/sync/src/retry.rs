@@ -82,6 +82,9 @@ pub struct Failure<'a> {
     /// How many of them conflicted, this one included when it did. The conflict cap counts
     /// these only, so a record throttled through a 429 storm still gets its re-reads.
     pub conflicts: u32,
+    /// How many of them were rate-limited, this one included when it was. These do not count
+    /// towards `max_attempts`: throttling is the target pacing us, bounded by time instead.
+    pub throttled: u32,
     /// The target's Retry-After (or bucket refill time), in milliseconds from now.
     pub retry_after_ms: Option<u64>,
     /// The current time.
@@ -139,8 +142,12 @@ pub struct RetryPolicy {
     /// The largest Retry-After honoured; a larger one is clamped so a hostile or broken header
     /// cannot stall a record indefinitely.
     pub max_retry_after_ms: u64,
-    /// Attempts (first one included) before a transient or rate-limited record parks.
+    /// Attempts (first one included) before a record that keeps failing transiently parks
+    /// (conflicting and rate-limited attempts do not count).
     pub max_attempts: u32,
+    /// How long a record keeps honouring rate limits, from its first failure, before it parks.
+    /// A 429 storm longer than this parks the record (visible, replayable), never loses it.
+    pub rate_limited_timeout_ms: u64,
     /// Conflicting attempts before a record that keeps conflicting parks (other failures of the
     /// same record do not count).
     pub max_conflict_attempts: u32,
@@ -156,6 +163,7 @@ impl Default for RetryPolicy {
             max_delay_ms: 5 * 60 * 1000,
             max_retry_after_ms: 60 * 60 * 1000,
             max_attempts: 8,
+            rate_limited_timeout_ms: 60 * 60 * 1000,
             max_conflict_attempts: 5,
             dependency_timeout_ms: 24 * 60 * 60 * 1000,
         }
@@ -168,10 +176,27 @@ impl RetryPolicy {
         match failure.class {
             ErrorClass::Permanent => Decision::Park(ParkReason::Permanent),
             ErrorClass::Transient | ErrorClass::RateLimited => {
-                if failure.attempt >= self.max_attempts {
+                let exhausted = if failure.class == ErrorClass::RateLimited {
+                    failure.now_ms.saturating_sub(failure.first_failed_ms)
+                        >= self.rate_limited_timeout_ms
+                } else {
+                    let transient = failure
+                        .attempt
+                        .saturating_sub(failure.conflicts)
+                        .saturating_sub(failure.throttled);
+                    transient >= self.max_attempts
+                };
+                if exhausted {
                     return Decision::Park(ParkReason::AttemptsExhausted);
                 }
-                let delay = self.backoff_ms(failure.attempt, failure.jitter);
+                // Rate-limited with a Retry-After: the target said when, so wait that, not the
+                // growing backoff of a failing target. Without one, back off on the throttles.
+                let tries = match (failure.class, failure.retry_after_ms) {
+                    (ErrorClass::RateLimited, Some(_)) => 1,
+                    (ErrorClass::RateLimited, None) => failure.throttled,
+                    _ => failure.attempt,
+                };
+                let delay = self.backoff_ms(tries, failure.jitter);
                 let floor = failure
                     .retry_after_ms
                     .unwrap_or(0)

@@ -166,7 +166,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Run every flow, in the order their data depends on each other, until a whole round moves
-/// nothing (a run itself waits for its records' retries to fall due). Returns the rounds.
+/// nothing (a run itself waits for its records' retries to fall due). A run that fails (a
+/// source still failing after its read retries) is logged and tried again next round. Returns
+/// the rounds.
 async fn drain(demo: &setup::Demo) -> anyhow::Result<usize> {
     const ORDER: [&str; 6] = [
         "acme/products",
@@ -176,17 +178,24 @@ async fn drain(demo: &setup::Demo) -> anyhow::Result<usize> {
         "acme/inventory",
         "acme/payouts",
     ];
-    for round in 1..=20 {
+    const ROUNDS: usize = 20;
+    for round in 1..=ROUNDS {
         let mut moved = 0;
+        let mut failed = None;
         for id in ORDER {
-            let r = demo.assembled.flows.run(id, RunMode::Incremental).await?;
-            // Sources that re-read an overlap window report reads the ledger answers as
-            // duplicates; only writes and released waits mean there was still work.
-            moved += r.written + r.unblocked;
+            match demo.assembled.flows.run(id, RunMode::Incremental).await {
+                // Sources that re-read an overlap window report reads the ledger answers as
+                // duplicates; only writes and released waits mean there was still work.
+                Ok(r) => moved += r.written + r.unblocked,
+                Err(e) => failed = Some(anyhow::anyhow!(e).context(format!("draining {id}"))),
+            }
         }
-        if moved == 0 {
-            return Ok(round);
+        match failed {
+            Some(e) if round == ROUNDS => return Err(e),
+            Some(_) => {}
+            None if moved == 0 => return Ok(round),
+            None => {}
         }
     }
-    anyhow::bail!("the flows were still moving records after 20 drain rounds")
+    anyhow::bail!("the flows were still moving records after {ROUNDS} drain rounds")
 }

@@ -19,8 +19,13 @@ use weft_world::types::Entity;
 
 use super::memory::MemoryStream;
 
-/// Tries of a source read before its failure ends the run.
+/// Tries of a source read that fails transiently before its failure ends the run.
 pub const READ_ATTEMPTS: u32 = 5;
+/// How long, in total, a source read waits out rate limiting before its failure ends the run.
+/// Throttling is the platform pacing us, not a failure: another flow may be spending the same
+/// bucket, so a read keeps honouring the wait it is given for this long.
+pub const READ_RATE_LIMIT_BUDGET_MS: u64 = 10 * 60 * 1000;
+
 use crate::telemetry::{Event, Telemetry};
 use crate::{HttpMode, PluginHost, RuntimeError};
 
@@ -218,8 +223,9 @@ impl StreamEnd {
     }
 
     /// [`read_page`](Self::read_page) (or [`read_current`](Self::read_current) when `current`),
-    /// with up to [`READ_ATTEMPTS`] tries while the source answers transient or rate-limited,
-    /// waiting its Retry-After (else a doubling backoff, at most 30 s) in between.
+    /// retried while the source answers transient (up to [`READ_ATTEMPTS`] tries, waiting its
+    /// Retry-After, else a doubling backoff, at most 30 s) or rate-limited (waiting what it
+    /// asks, at most 30 s at a time, until [`READ_RATE_LIMIT_BUDGET_MS`] is spent).
     pub async fn read_retrying(
         &self,
         cursor: Option<&str>,
@@ -227,23 +233,21 @@ impl StreamEnd {
         current: bool,
         t: &Telemetry,
     ) -> Result<Page, EndError> {
-        let mut attempt = 0;
+        let mut transient = 0;
+        let mut throttled_ms = 0u64;
         loop {
-            attempt += 1;
             let read = if current {
                 self.read_current(cursor, limit, t).await
             } else {
                 self.read_page(cursor, limit, t).await
             };
-            match read {
-                Err(EndError::Failed(f))
-                    if attempt < READ_ATTEMPTS
-                        && matches!(f.class, ErrorClass::Transient | ErrorClass::RateLimited) =>
-                {
-                    let wait = f.retry_after_ms.unwrap_or(250 << attempt).min(30_000);
-                    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-                }
-                other => return other,
+            let wait = match &read {
+                Err(EndError::Failed(f)) => read_retry_wait(f, &mut transient, &mut throttled_ms),
+                _ => None,
+            };
+            match wait {
+                Some(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+                None => return read,
             }
         }
     }
@@ -353,4 +357,69 @@ pub enum MapError {
     /// The deployment is quarantined: nothing ran, an operator must act.
     #[error("{0}")]
     Quarantined(String),
+}
+
+/// How long to wait before reading again after `f`, or `None` when the read has had its tries.
+/// `transient` counts transient failures so far; `throttled_ms` the waits spent on rate limits.
+fn read_retry_wait(f: &Failure, transient: &mut u32, throttled_ms: &mut u64) -> Option<u64> {
+    match f.class {
+        ErrorClass::Transient => {
+            *transient += 1;
+            (*transient < READ_ATTEMPTS)
+                .then(|| f.retry_after_ms.unwrap_or(250 << *transient).min(30_000))
+        }
+        ErrorClass::RateLimited => {
+            let wait = f.retry_after_ms.unwrap_or(1_000).clamp(1, 30_000);
+            *throttled_ms += wait;
+            (*throttled_ms <= READ_RATE_LIMIT_BUDGET_MS).then_some(wait)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(class: ErrorClass, retry_after_ms: Option<u64>) -> Failure {
+        Failure {
+            class,
+            message: String::new(),
+            retry_after_ms,
+            http_status: None,
+            detail: None,
+            waiting_for: None,
+        }
+    }
+
+    #[test]
+    fn transient_reads_get_a_few_tries() {
+        let (mut n, mut ms) = (0, 0);
+        let f = failed(ErrorClass::Transient, None);
+        let waits: Vec<_> = (0..READ_ATTEMPTS)
+            .map(|_| read_retry_wait(&f, &mut n, &mut ms))
+            .collect();
+        assert_eq!(&waits[..4], &[Some(500), Some(1000), Some(2000), Some(4000)]);
+        assert_eq!(waits[4], None, "the fifth transient failure ends the read");
+    }
+
+    #[test]
+    fn a_throttled_read_keeps_waiting_what_the_platform_asks_until_the_budget_is_spent() {
+        let (mut n, mut ms) = (0, 0);
+        let f = failed(ErrorClass::RateLimited, Some(2_000));
+        // Far more throttled answers than transient tries: the bucket is shared with writers.
+        for _ in 0..50 {
+            assert_eq!(read_retry_wait(&f, &mut n, &mut ms), Some(2_000));
+        }
+        let big = failed(ErrorClass::RateLimited, Some(10 * 60 * 1000));
+        assert_eq!(
+            read_retry_wait(&big, &mut n, &mut ms),
+            Some(30_000),
+            "one wait is at most 30 s"
+        );
+        while read_retry_wait(&big, &mut n, &mut ms).is_some() {}
+        assert!(ms > READ_RATE_LIMIT_BUDGET_MS);
+        let permanent = failed(ErrorClass::Permanent, None);
+        assert_eq!(read_retry_wait(&permanent, &mut 0, &mut 0), None);
+    }
 }

@@ -80,6 +80,7 @@ impl Page {
                     Attempts {
                         made: 0,
                         conflicts: 0,
+                        throttled: 0,
                         first_failed_ms: None,
                         not_before_ms: 0,
                         reread: false,
@@ -297,13 +298,16 @@ impl Page {
             WriteOutcome::Err(w) => w,
         };
         let first = *a.first_failed_ms.get_or_insert(now);
-        if w.error.class == crate::ErrorClass::Conflict {
-            a.conflicts += 1;
+        match w.error.class {
+            crate::ErrorClass::Conflict => a.conflicts += 1,
+            crate::ErrorClass::RateLimited => a.throttled += 1,
+            _ => {}
         }
         let decision = env.policy.decide(&Failure {
             class: w.error.class,
             attempt: a.made,
             conflicts: a.conflicts,
+            throttled: a.throttled,
             retry_after_ms: w.retry_after_ms,
             now_ms: now,
             first_failed_ms: first,

@@ -5,6 +5,7 @@ fn failure(class: ErrorClass, attempt: u32) -> Failure<'static> {
         class,
         attempt,
         conflicts: u32::from(class == ErrorClass::Conflict) * attempt,
+        throttled: u32::from(class == ErrorClass::RateLimited) * attempt,
         retry_after_ms: None,
         now_ms: 1_000_000,
         first_failed_ms: 1_000_000,
@@ -46,18 +47,50 @@ fn transient_backs_off_exponentially_and_is_capped() {
 }
 
 #[test]
-fn retries_end_in_park_after_max_attempts() {
+fn transient_retries_end_in_park_after_max_attempts() {
     let p = RetryPolicy {
         max_attempts: 3,
         ..RetryPolicy::default()
     };
-    for class in [ErrorClass::Transient, ErrorClass::RateLimited] {
-        assert!(matches!(p.decide(&failure(class, 2)), Decision::RetryAt(_)));
-        assert_eq!(
-            p.decide(&failure(class, 3)),
-            Decision::Park(ParkReason::AttemptsExhausted)
-        );
-    }
+    let f = |attempt| failure(ErrorClass::Transient, attempt);
+    assert!(matches!(p.decide(&f(2)), Decision::RetryAt(_)));
+    assert_eq!(
+        p.decide(&f(3)),
+        Decision::Park(ParkReason::AttemptsExhausted)
+    );
+    // Throttled five times before two transient failures: only those two count.
+    let mut f = f(7);
+    f.throttled = 5;
+    assert!(matches!(p.decide(&f), Decision::RetryAt(_)));
+}
+
+#[test]
+fn rate_limits_are_honoured_until_the_timeout_not_a_count() {
+    let p = RetryPolicy {
+        max_attempts: 3,
+        rate_limited_timeout_ms: 60_000,
+        ..RetryPolicy::default()
+    };
+    let mut f = failure(ErrorClass::RateLimited, 40);
+    f.retry_after_ms = Some(2_000);
+    f.jitter = 0;
+    assert_eq!(
+        p.decide(&f),
+        Decision::RetryAt(1_002_000),
+        "the 40th throttle still waits what the target asked"
+    );
+    f.now_ms = f.first_failed_ms + 60_000;
+    assert_eq!(
+        p.decide(&f),
+        Decision::Park(ParkReason::AttemptsExhausted)
+    );
+    // Without a Retry-After the wait grows with the throttles.
+    let mut bare = failure(ErrorClass::RateLimited, 6);
+    bare.jitter = u64::MAX;
+    let Decision::RetryAt(at) = p.decide(&bare) else {
+        panic!("retried")
+    };
+    assert_eq!(at - bare.now_ms, p.backoff_ms(6, u64::MAX));
 }
 
 #[test]
