@@ -189,18 +189,23 @@ impl RetryPolicy {
                 if exhausted {
                     return Decision::Park(ParkReason::AttemptsExhausted);
                 }
-                // Rate-limited with a Retry-After: the target said when, so wait that, not the
-                // growing backoff of a failing target. Without one, back off on the throttles.
-                let tries = match (failure.class, failure.retry_after_ms) {
-                    (ErrorClass::RateLimited, Some(_)) => 1,
-                    (ErrorClass::RateLimited, None) => failure.throttled,
-                    _ => failure.attempt,
-                };
-                let delay = self.backoff_ms(tries, failure.jitter);
                 let floor = failure
                     .retry_after_ms
                     .unwrap_or(0)
                     .min(self.max_retry_after_ms);
+                // Rate-limited with a Retry-After: the target said when, so wait exactly that.
+                // No jitter: the records throttled together go again together, as one batch,
+                // instead of trickling out in small batches that each pay a request's overhead.
+                if let (ErrorClass::RateLimited, Some(_)) = (failure.class, failure.retry_after_ms)
+                {
+                    return Decision::RetryAt(failure.now_ms.saturating_add(floor.max(1)));
+                }
+                // Without one, back off on the throttles (or, transient, on the attempts).
+                let tries = match failure.class {
+                    ErrorClass::RateLimited => failure.throttled,
+                    _ => failure.attempt,
+                };
+                let delay = self.backoff_ms(tries, failure.jitter);
                 Decision::RetryAt(failure.now_ms.saturating_add(delay.max(floor)))
             }
             ErrorClass::Conflict => {

@@ -246,7 +246,13 @@ impl StreamEnd {
                 _ => None,
             };
             match wait {
-                Some(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+                Some(ms) => {
+                    tracing::debug!(
+                        wait_ms = ms,
+                        "source read failed; reading again after the wait"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await
+                }
                 None => return read,
             }
         }
@@ -399,7 +405,10 @@ mod tests {
         let waits: Vec<_> = (0..READ_ATTEMPTS)
             .map(|_| read_retry_wait(&f, &mut n, &mut ms))
             .collect();
-        assert_eq!(&waits[..4], &[Some(500), Some(1000), Some(2000), Some(4000)]);
+        assert_eq!(
+            &waits[..4],
+            &[Some(500), Some(1000), Some(2000), Some(4000)]
+        );
         assert_eq!(waits[4], None, "the fifth transient failure ends the read");
     }
 

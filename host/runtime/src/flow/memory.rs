@@ -4,12 +4,12 @@
 //!
 //! It exists for dry runs, benchmarks (`weft bench sync`) and tests of the engine itself; it
 //! deliberately has no faults, rate limits or persistence (the testbed and the simulators have
-//! those).
+//! those). Its one refusal is a dependency a caller declares with [`MemoryStream::requires`].
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use weft_engine::{Failure, Page, WriteItem, Written};
+use weft_engine::{ErrorClass, Failure, Page, WriteItem, Written};
 use weft_world::types::Entity;
 
 use super::key::entity_key;
@@ -23,10 +23,14 @@ struct State {
     version: u64,
 }
 
+/// Says which dependency, if any, a write of this entity still lacks.
+pub type Requirement = Arc<dyn Fn(&Entity) -> Option<String> + Send + Sync>;
+
 /// A stream held in memory.
 #[derive(Default)]
 pub struct MemoryStream {
     state: Mutex<State>,
+    requires: Mutex<Option<Requirement>>,
 }
 
 /// What a memory target has seen.
@@ -44,6 +48,12 @@ impl MemoryStream {
     /// An empty stream.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Refuse writes as `dependency-missing` (naming the dependency) while `requirement` says
+    /// one is lacking, as a platform refuses stock for a product it does not have yet.
+    pub fn requires(&self, requirement: Requirement) {
+        *self.requires.lock().expect("lock") = Some(requirement);
     }
 
     /// Append records to the source log.
@@ -95,11 +105,28 @@ impl MemoryStream {
     /// Apply a batch: one answer per item; an idempotency key seen before is answered with its
     /// first result and not applied again.
     pub fn write(&self, items: &[WriteItem]) -> Vec<Result<Written, Failure>> {
+        // Asked before taking the state lock: a requirement may look at another stream.
+        let requires = self.requires.lock().expect("lock").clone();
+        let missing: Vec<Option<String>> = items
+            .iter()
+            .map(|item| requires.as_ref().and_then(|r| r(&item.entity)))
+            .collect();
         let mut s = self.state.lock().expect("lock");
         items
             .iter()
-            .map(|item| {
+            .zip(missing)
+            .map(|(item, missing)| {
                 s.writes_received += 1;
+                if let Some(missing) = missing {
+                    return Err(Failure {
+                        class: ErrorClass::DependencyMissing,
+                        message: format!("{missing} is not here yet"),
+                        retry_after_ms: None,
+                        http_status: None,
+                        detail: None,
+                        waiting_for: Some(missing),
+                    });
+                }
                 if let Some(done) = s.applied.get(&item.idempotency_key) {
                     return Ok(done.clone());
                 }

@@ -132,7 +132,7 @@ impl Flows {
     /// Run a flow now (waiting for a run in progress to finish first).
     pub async fn run(self: &Arc<Self>, id: &str, mode: RunMode) -> Result<RunReport, FlowError> {
         let entry = self.entry(id)?;
-        let _running = entry.run_lock.lock().await;
+        let running = entry.run_lock.lock().await;
         let mut status = self.status(&entry.flow)?;
         status.state = "running".into();
         status.last_run_ms = Some(self.ctx.clock.now_ms());
@@ -164,6 +164,9 @@ impl Flows {
                 .gauge("weft_flow_lag_seconds", format!("flow=\"{id}\""), lag);
         }
         // What landed before a failure landed all the same: records waiting for it may go on.
+        // This flow's lock is released first: waking takes the other flows' locks one at a
+        // time, and holding ours meanwhile deadlocks two flows that each wake the other.
+        drop(running);
         report.landed.sort();
         report.landed.dedup();
         self.wake_dependents(id, &report.landed).await;

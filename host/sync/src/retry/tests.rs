@@ -73,17 +73,14 @@ fn rate_limits_are_honoured_until_the_timeout_not_a_count() {
     };
     let mut f = failure(ErrorClass::RateLimited, 40);
     f.retry_after_ms = Some(2_000);
-    f.jitter = 0;
+    f.jitter = 12_345;
     assert_eq!(
         p.decide(&f),
         Decision::RetryAt(1_002_000),
-        "the 40th throttle still waits what the target asked"
+        "the 40th throttle still waits exactly what the target asked: records throttled together retry together"
     );
     f.now_ms = f.first_failed_ms + 60_000;
-    assert_eq!(
-        p.decide(&f),
-        Decision::Park(ParkReason::AttemptsExhausted)
-    );
+    assert_eq!(p.decide(&f), Decision::Park(ParkReason::AttemptsExhausted));
     // Without a Retry-After the wait grows with the throttles.
     let mut bare = failure(ErrorClass::RateLimited, 6);
     bare.jitter = u64::MAX;
@@ -99,12 +96,14 @@ fn retry_after_is_a_floor_and_clamped() {
         max_retry_after_ms: 10_000,
         ..RetryPolicy::default()
     };
-    let mut f = failure(ErrorClass::RateLimited, 1);
-    f.jitter = 0;
-    f.retry_after_ms = Some(7_000);
-    assert_eq!(p.decide(&f), Decision::RetryAt(1_007_000));
-    f.retry_after_ms = Some(999_999_999);
-    assert_eq!(p.decide(&f), Decision::RetryAt(1_010_000));
+    for class in [ErrorClass::Transient, ErrorClass::RateLimited] {
+        let mut f = failure(class, 1);
+        f.jitter = 0;
+        f.retry_after_ms = Some(7_000);
+        assert_eq!(p.decide(&f), Decision::RetryAt(1_007_000));
+        f.retry_after_ms = Some(999_999_999);
+        assert_eq!(p.decide(&f), Decision::RetryAt(1_010_000));
+    }
 }
 
 #[test]

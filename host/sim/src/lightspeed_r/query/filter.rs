@@ -109,7 +109,35 @@ fn compare(actual: &str, wanted: &str, ts: bool) -> Option<Ordering> {
 
 pub(super) fn matches(actual: &str, f: &Filter) -> bool {
     let ts = f.field == "timeStamp" || f.field.ends_with("Time");
-    let c = |w: &str| compare(actual, w, ts);
+    holds(f, |w| compare(actual, w, ts), || actual.to_string())
+}
+
+/// [`matches`] for a field the record holds as a number: its id (`ts` false) or its
+/// `timeStamp` in Unix seconds (`ts` true), compared without rendering the record. Gives the
+/// same answers as rendering the field and calling [`matches`].
+pub(super) fn matches_number(actual: i64, f: &Filter, ts: bool) -> bool {
+    let c = |w: &str| {
+        if ts {
+            Some((actual * 1000).cmp(&parse_ts(w)?))
+        } else {
+            match w.parse::<i64>() {
+                Ok(w) => Some(actual.cmp(&w)),
+                Err(_) => compare(&actual.to_string(), w, false),
+            }
+        }
+    };
+    let text = || {
+        if ts {
+            crate::clock::format_rfc3339(actual)
+        } else {
+            actual.to_string()
+        }
+    };
+    holds(f, c, text)
+}
+
+/// Whether `f` holds, given how the actual value compares to a wanted one and its text.
+fn holds(f: &Filter, c: impl Fn(&str) -> Option<Ordering>, text: impl Fn() -> String) -> bool {
     match &f.op {
         Op::Eq => c(&f.value) == Some(Ordering::Equal),
         Op::Ne => c(&f.value) != Some(Ordering::Equal),
@@ -117,8 +145,8 @@ pub(super) fn matches(actual: &str, f: &Filter) -> bool {
         Op::Gt => c(&f.value) == Some(Ordering::Greater),
         Op::Le => matches!(c(&f.value), Some(Ordering::Less | Ordering::Equal)),
         Op::Ge => matches!(c(&f.value), Some(Ordering::Greater | Ordering::Equal)),
-        Op::Like => like(actual, &f.value),
-        Op::NotLike => !like(actual, &f.value),
+        Op::Like => like(&text(), &f.value),
+        Op::NotLike => !like(&text(), &f.value),
         Op::In(vals) => vals.iter().any(|v| c(v) == Some(Ordering::Equal)),
         Op::Between(a, b) => {
             matches!(c(a), Some(Ordering::Greater | Ordering::Equal))
@@ -145,5 +173,44 @@ mod tests {
         };
         assert!(matches("2026-01-01T00:00:01+00:00", &f));
         assert!(!matches("2026-01-01T00:00:00+00:00", &f));
+    }
+
+    #[test]
+    fn numbers_match_as_their_rendered_text_would() {
+        let t0 = crate::clock::parse_rfc3339("2026-01-01T00:00:00+00:00").unwrap() / 1000;
+        let filters = [
+            ("timeStamp", ">,2026-01-01T00:00:00+00:00"),
+            ("timeStamp", ">=,2026-01-01T00:00:00.500+00:00"),
+            ("timeStamp", "=,2026-01-01T00:00:01Z"),
+            (
+                "timeStamp",
+                "><,2025-12-31T23:59:59+00:00,2026-01-01T00:00:00+00:00",
+            ),
+            ("itemShopID", ">,41"),
+            ("itemShopID", "IN,[40,42]"),
+            ("itemShopID", "~,4%"),
+            ("itemShopID", "!=,abc"),
+        ];
+        for (field, v) in filters {
+            let (op, value) = split_op(v);
+            let f = Filter {
+                field: field.into(),
+                op,
+                value,
+            };
+            let ts = field == "timeStamp";
+            for actual in [t0 - 1, t0, t0 + 1, 40, 41, 42] {
+                let text = if ts {
+                    crate::clock::format_rfc3339(actual)
+                } else {
+                    actual.to_string()
+                };
+                assert_eq!(
+                    matches_number(actual, &f, ts),
+                    matches(&text, &f),
+                    "{field} {v} on {text}"
+                );
+            }
+        }
     }
 }
