@@ -193,12 +193,19 @@ impl RetryPolicy {
                     .retry_after_ms
                     .unwrap_or(0)
                     .min(self.max_retry_after_ms);
-                // Rate-limited with a Retry-After: the target said when, so wait exactly that.
-                // No jitter: the records throttled together go again together, as one batch,
-                // instead of trickling out in small batches that each pay a request's overhead.
+                // Rate-limited with a Retry-After: the first time, wait exactly that; again and
+                // again (someone else spends the bucket first), at least the backoff's cap for
+                // the throttles before this one, so a starved record does not spin. No jitter:
+                // the records throttled together go again together, as one batch, instead of
+                // trickling out in small batches that each pay a request's overhead.
                 if let (ErrorClass::RateLimited, Some(_)) = (failure.class, failure.retry_after_ms)
                 {
-                    return Decision::RetryAt(failure.now_ms.saturating_add(floor.max(1)));
+                    let at_least = match failure.throttled {
+                        0 | 1 => 0,
+                        n => self.backoff_cap_ms(n - 1),
+                    };
+                    let wait = floor.max(at_least).max(1);
+                    return Decision::RetryAt(failure.now_ms.saturating_add(wait));
                 }
                 // Without one, back off on the throttles (or, transient, on the attempts).
                 let tries = match failure.class {
@@ -237,14 +244,18 @@ impl RetryPolicy {
     /// Full-jitter backoff after `attempt` failed attempts: uniform in `0..=cap`, where
     /// `cap = min(max_delay, base * factor^(attempt-1))`.
     pub fn backoff_ms(&self, attempt: u32, jitter: u64) -> u64 {
+        jitter % self.backoff_cap_ms(attempt).saturating_add(1)
+    }
+
+    /// The backoff's cap after `attempt` failed attempts: `min(max_delay, base * factor^(attempt-1))`.
+    pub fn backoff_cap_ms(&self, attempt: u32) -> u64 {
         let exp = attempt.saturating_sub(1).min(63) as i32;
         let raw = self.base_delay_ms as f64 * self.factor.max(1.0).powi(exp);
-        let cap = if raw.is_finite() && raw < self.max_delay_ms as f64 {
+        if raw.is_finite() && raw < self.max_delay_ms as f64 {
             raw as u64
         } else {
             self.max_delay_ms
-        };
-        jitter % cap.saturating_add(1)
+        }
     }
 }
 

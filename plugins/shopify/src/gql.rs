@@ -9,6 +9,11 @@
 //! (a document this connector got wrong) are permanent. Mutation `userErrors` are not handled
 //! here: they belong to each stream.
 //!
+//! A caller whose re-send repeats work before the throttled request (the inventory writer reads
+//! levels again before it sets them) passes the points that work costs as `owed`
+//! ([`run_owing`]): the wait then covers both, or the re-read spends what the wait restored and
+//! the request is throttled again, for ever. [`spent`] counts the points answers report.
+//!
 //! Deliberately no retry loop: the host retries idempotent requests on 429/5xx and the sync
 //! engine retries classified failures.
 
@@ -23,15 +28,42 @@ pub const PATH: &str = "/graphql.json";
 /// The single-query cost ceiling Shopify enforces; documents stay under it.
 pub const MAX_COST: u64 = 1000;
 
+thread_local! {
+    static SPENT: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Points the answers so far reported as spent (`actualQueryCost`), since the instance started.
+pub fn spent() -> f64 {
+    SPENT.with(std::cell::Cell::get)
+}
+
 /// Run a document. `idempotent` marks requests the host may repeat (queries, and mutations
 /// carrying `@idempotent` keys).
 pub fn run(doc: &str, variables: Value, idempotent: bool) -> Result<Value, Failure> {
+    run_owing(doc, variables, idempotent, 0.0)
+}
+
+/// [`run`], where a re-send will first spend `owed` points on other requests again.
+pub fn run_owing(
+    doc: &str,
+    variables: Value,
+    idempotent: bool,
+    owed: f64,
+) -> Result<Value, Failure> {
     let body = json!({"query": doc, "variables": variables});
     let mut req = http::json_request(CONNECTION, Method::Post, PATH, Some(&body));
     req.idempotent = idempotent;
     let resp = http::send(&req).map_err(|e| http::transport_failure("shopify graphql", e))?;
     let retry_after = http::header(&resp, "retry-after").map(str::to_string);
-    interpret(resp.status, &resp.body, retry_after.as_deref())
+    let answer = interpret_owing(resp.status, &resp.body, retry_after.as_deref(), owed);
+    if answer.is_ok()
+        && let Some(cost) = serde_json::from_slice::<Value>(&resp.body)
+            .ok()
+            .and_then(|v| v.pointer("/extensions/cost/actualQueryCost")?.as_f64())
+    {
+        SPENT.with(|s| s.set(s.get() + cost));
+    }
+    answer
 }
 
 /// A query (always safe to repeat).
@@ -39,9 +71,9 @@ pub fn query(doc: &str, variables: Value) -> Result<Value, Failure> {
     run(doc, variables, true)
 }
 
-/// Milliseconds until the bucket holds what the throttled request asked for.
-pub fn throttle_wait_ms(cost: &Value) -> Option<u64> {
-    let requested = cost.get("requestedQueryCost")?.as_f64()?;
+/// Milliseconds until the bucket holds what the throttled request asked for, plus `owed`.
+pub fn throttle_wait_ms(cost: &Value, owed: f64) -> Option<u64> {
+    let requested = cost.get("requestedQueryCost")?.as_f64()? + owed.max(0.0);
     let status = cost.get("throttleStatus")?;
     let available = status.get("currentlyAvailable")?.as_f64()?;
     let rate = status.get("restoreRate")?.as_f64()?;
@@ -61,6 +93,16 @@ fn fail(class: ErrorClass, message: String, status: u16, body: &[u8]) -> Failure
 
 /// Turn an HTTP answer into the `data` object or a classified failure.
 pub fn interpret(status: u16, body: &[u8], retry_after: Option<&str>) -> Result<Value, Failure> {
+    interpret_owing(status, body, retry_after, 0.0)
+}
+
+/// [`interpret`], a throttle's wait also covering `owed` points.
+fn interpret_owing(
+    status: u16,
+    body: &[u8],
+    retry_after: Option<&str>,
+    owed: f64,
+) -> Result<Value, Failure> {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let errors = parsed
         .as_ref()
@@ -81,7 +123,7 @@ pub fn interpret(status: u16, body: &[u8], retry_after: Option<&str>) -> Result<
         let cost_ms = parsed
             .as_ref()
             .and_then(|v| v.pointer("/extensions/cost"))
-            .and_then(throttle_wait_ms);
+            .and_then(|c| throttle_wait_ms(c, owed));
         let mut f = fail(
             ErrorClass::RateLimited,
             "shopify throttled the request (cost bucket empty)".into(),
@@ -177,6 +219,9 @@ mod tests {
         assert_eq!(f.retry_after_ms, Some(2000));
         let f = interpret(429, b"", None).unwrap_err();
         assert_eq!(f.retry_after_ms, Some(1000));
+        // A re-send that reads 80 points' worth first waits for those too.
+        let f = interpret_owing(200, body, None, 80.0).unwrap_err();
+        assert_eq!(f.retry_after_ms, Some(2000));
     }
 
     #[test]

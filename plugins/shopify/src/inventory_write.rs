@@ -130,6 +130,7 @@ fn pass(todo: &[(usize, Plan)], out: &mut [Option<Outcome>], may_retry: bool) ->
             location: p.location.clone(),
         })
         .collect();
+    let before_read = gql::spent();
     let current = match inventory_check::current(&pairs) {
         Ok(c) => c,
         Err(f) => {
@@ -163,6 +164,8 @@ fn pass(todo: &[(usize, Plan)], out: &mut [Option<Outcome>], may_retry: bool) ->
         };
         sets.push((*i, p.sku.clone(), set));
     }
+    // A re-send of a throttled chunk reads its levels again first; its wait must cover that.
+    let read_cost = gql::spent() - before_read;
     let mut stop: Option<Failure> = None;
     for chunk in sets.chunks(PER_DOC) {
         if let Some(f) = &stop {
@@ -173,7 +176,7 @@ fn pass(todo: &[(usize, Plan)], out: &mut [Option<Outcome>], may_retry: bool) ->
         }
         let docs: Vec<SetQty> = chunk.iter().map(|(_, _, s)| s.clone()).collect();
         let (doc, vars) = set_mutation(&docs);
-        match gql::run(&doc, vars, true) {
+        match gql::run_owing(&doc, vars, true, read_cost) {
             Ok(data) => {
                 for (n, (i, sku, set)) in chunk.iter().enumerate() {
                     let answer = data.get(format!("m{n}")).cloned().unwrap_or(Value::Null);
