@@ -193,18 +193,21 @@ impl RetryPolicy {
                     .retry_after_ms
                     .unwrap_or(0)
                     .min(self.max_retry_after_ms);
-                // Rate-limited with a Retry-After: the first time, wait exactly that; again and
-                // again (someone else spends the bucket first), at least the backoff's cap for
-                // the throttles before this one, so a starved record does not spin. No jitter:
-                // the records throttled together go again together, as one batch, instead of
-                // trickling out in small batches that each pay a request's overhead.
+                // Rate-limited with a Retry-After: the first time, wait exactly that; throttled
+                // again and again (someone else spends the bucket first), the wait grows by
+                // `factor` per throttle (up to `max_delay_ms`), so a starved record does not
+                // spin. No jitter: the records throttled together go again together, as one
+                // batch, instead of trickling out in small batches that each pay a request's
+                // overhead.
                 if let (ErrorClass::RateLimited, Some(_)) = (failure.class, failure.retry_after_ms)
                 {
-                    let at_least = match failure.throttled {
-                        0 | 1 => 0,
-                        n => self.backoff_cap_ms(n - 1),
+                    let exp = failure.throttled.saturating_sub(1).min(63) as i32;
+                    let grown = floor.max(1) as f64 * self.factor.max(1.0).powi(exp);
+                    let wait = if grown.is_finite() && grown < self.max_delay_ms as f64 {
+                        grown as u64
+                    } else {
+                        self.max_delay_ms.max(floor)
                     };
-                    let wait = floor.max(at_least).max(1);
                     return Decision::RetryAt(failure.now_ms.saturating_add(wait));
                 }
                 // Without one, back off on the throttles (or, transient, on the attempts).
@@ -244,18 +247,14 @@ impl RetryPolicy {
     /// Full-jitter backoff after `attempt` failed attempts: uniform in `0..=cap`, where
     /// `cap = min(max_delay, base * factor^(attempt-1))`.
     pub fn backoff_ms(&self, attempt: u32, jitter: u64) -> u64 {
-        jitter % self.backoff_cap_ms(attempt).saturating_add(1)
-    }
-
-    /// The backoff's cap after `attempt` failed attempts: `min(max_delay, base * factor^(attempt-1))`.
-    pub fn backoff_cap_ms(&self, attempt: u32) -> u64 {
         let exp = attempt.saturating_sub(1).min(63) as i32;
         let raw = self.base_delay_ms as f64 * self.factor.max(1.0).powi(exp);
-        if raw.is_finite() && raw < self.max_delay_ms as f64 {
+        let cap = if raw.is_finite() && raw < self.max_delay_ms as f64 {
             raw as u64
         } else {
             self.max_delay_ms
-        }
+        };
+        jitter % cap.saturating_add(1)
     }
 }
 
