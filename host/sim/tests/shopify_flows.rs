@@ -209,7 +209,7 @@ async fn shopify_fulfil_then_refund_restocks_the_chosen_location() -> Result<()>
     assert_eq!(shop.quantity(&sku, locs[0], "committed"), Some(2));
 
     let order = gql(&shop, "query($id: ID!) { order(id: $id) { name displayFinancialStatus totalPriceSet { shopMoney { amount } } lineItems(first: 5) { nodes { id sku quantity } }
-        fulfillmentOrders(first: 1) { nodes { id assignedLocation { location { id } } lineItems { id remainingQuantity } } } } }", json!({"id": format!("gid://shopify/Order/{order_id}")})).await?;
+        fulfillmentOrders(first: 1) { nodes { id assignedLocation { location { id } } lineItems(first: 10) { nodes { id remainingQuantity } } } } } }", json!({"id": format!("gid://shopify/Order/{order_id}")})).await?;
     let o = &order["data"]["order"];
     assert_eq!(o["displayFinancialStatus"], "PAID");
     let fo = &o["fulfillmentOrders"]["nodes"][0];

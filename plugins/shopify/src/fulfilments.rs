@@ -1,14 +1,16 @@
 //! Writing the `fulfilments` stream: ship an order with tracking (`fulfillmentCreate` on the
 //! order's open fulfilment orders, carrier and tracking number as `trackingInfo`).
 //!
-//! `order-ref` is the Shopify order id. Supported: shipping everything still open (the record's
-//! lines, by SKU, cover every unfulfilled unit, or the record has no lines). A partial shipment
-//! is refused as permanent: it needs the fulfilment-order line ids, which this connector does not
-//! read yet. Idempotency: Shopify's `fulfillmentCreate` takes no key, so a record whose tracking
-//! number is already on one of the order's fulfilments is answered with that fulfilment instead
-//! of shipping again, and an order with nothing left to ship is refused as permanent. A missing
-//! order is `dependency-missing` on `order:shopify:<id>`. Deliberately not here: reading
-//! fulfilments, cancelling them.
+//! `order-ref` is the Shopify order id. A record without lines, or whose lines (by SKU) cover
+//! every unfulfilled unit, ships the open fulfilment orders whole. A record naming fewer units
+//! is a partial shipment: its quantities are taken, SKU by SKU, from the open fulfilment-order
+//! line items (`remainingQuantity`), and a SKU asked for beyond what is open is refused as
+//! permanent. Idempotency: Shopify's `fulfillmentCreate` takes no key, so a record whose
+//! tracking number is already on one of the order's fulfilments is answered with that
+//! fulfilment instead of shipping again; a partial shipment therefore needs a tracking number
+//! (without one a re-send could not be told from a second parcel), and an order with nothing
+//! left to ship is refused as permanent. A missing order is `dependency-missing` on
+//! `order:shopify:<id>`. Deliberately not here: reading fulfilments, cancelling them.
 
 use std::collections::BTreeMap;
 
@@ -22,7 +24,8 @@ use crate::util::{gid, is_numeric_id, list_at, permanent, source_key, str_at, wa
 type Outcome = Result<Written, Failure>;
 
 const ORDER: &str = "query FulfilOrder($id: ID!) { order(id: $id) { id
-  fulfillmentOrders(first: 10) { nodes { id status } }
+  fulfillmentOrders(first: 5) { nodes { id status
+    lineItems(first: 50) { nodes { id sku remainingQuantity } } } }
   lineItems(first: 100) { nodes { sku unfulfilledQuantity } }
   fulfillments { id createdAt trackingInfo { company number } } } }";
 
@@ -66,34 +69,81 @@ pub fn plan(f: &Fulfilment, order: &Value) -> Result<Plan, String> {
     if open.is_empty() {
         return Err(format!("order {} has nothing left to fulfil", f.order_ref));
     }
-    if !f.lines.is_empty() {
-        let mut asked: BTreeMap<&str, i64> = BTreeMap::new();
-        for l in &f.lines {
-            *asked.entry(l.sku.as_str()).or_default() += l.quantity;
-        }
-        if asked != open {
-            return Err(format!(
-                "order {}: partial fulfilment ({asked:?} of {open:?} open) is not supported; ship the rest in Shopify",
-                f.order_ref
-            ));
-        }
-    }
-    let orders: Vec<Value> = list_at(order, "/fulfillmentOrders/nodes")
+    let open_orders: Vec<&Value> = list_at(order, "/fulfillmentOrders/nodes")
         .iter()
         .filter(|fo| matches!(str_at(fo, "/status"), Some("OPEN" | "IN_PROGRESS")))
-        .map(|fo| json!({"fulfillmentOrderId": str_at(fo, "/id")}))
         .collect();
-    if orders.is_empty() {
+    if open_orders.is_empty() {
         return Err(format!(
             "order {} has no open fulfilment order",
             f.order_ref
         ));
     }
+    let mut asked: BTreeMap<&str, i64> = BTreeMap::new();
+    for l in &f.lines {
+        *asked.entry(l.sku.as_str()).or_default() += l.quantity;
+    }
+    let orders: Vec<Value> = if f.lines.is_empty() || asked == open {
+        open_orders
+            .iter()
+            .map(|fo| json!({"fulfillmentOrderId": str_at(fo, "/id")}))
+            .collect()
+    } else {
+        partial(f, &open_orders, asked)?
+    };
     let mut input = json!({"lineItemsByFulfillmentOrder": orders, "notifyCustomer": false});
     if f.carrier.is_some() || f.tracking_number.is_some() {
         input["trackingInfo"] = json!({"company": f.carrier, "number": f.tracking_number});
     }
     Ok(Plan::Ship(input))
+}
+
+/// The fulfilment-order line items a partial shipment of `asked` (units per SKU) takes, first
+/// open first.
+fn partial(
+    f: &Fulfilment,
+    open_orders: &[&Value],
+    mut asked: BTreeMap<&str, i64>,
+) -> Result<Vec<Value>, String> {
+    if f.tracking_number.as_deref().is_none_or(str::is_empty) {
+        return Err(format!(
+            "order {}: a partial fulfilment needs a tracking number (it is how a re-send is told from a second parcel)",
+            f.order_ref
+        ));
+    }
+    let mut out = Vec::new();
+    for fo in open_orders {
+        let mut lines = Vec::new();
+        for l in list_at(fo, "/lineItems/nodes") {
+            let sku = str_at(l, "/sku").unwrap_or("");
+            let left = l
+                .get("remainingQuantity")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            let Some(want) = asked.get_mut(sku).filter(|w| **w > 0 && left > 0) else {
+                continue;
+            };
+            let take = left.min(*want);
+            *want -= take;
+            lines.push(json!({"id": str_at(l, "/id"), "quantity": take}));
+        }
+        if !lines.is_empty() {
+            out.push(json!({"fulfillmentOrderId": str_at(fo, "/id"), "fulfillmentOrderLineItems": lines}));
+        }
+    }
+    let short: Vec<String> = asked
+        .iter()
+        .filter(|(_, n)| **n != 0)
+        .map(|(sku, n)| format!("{n} x {sku}"))
+        .collect();
+    if !short.is_empty() {
+        return Err(format!(
+            "order {}: {} more than is left to fulfil; fix the shipment's lines",
+            f.order_ref,
+            short.join(", ")
+        ));
+    }
+    Ok(out)
 }
 
 fn one(f: &Fulfilment) -> Outcome {

@@ -8,7 +8,9 @@ use weft_sdk::model::{Entity, Fulfilment, OrderLine, meta, money};
 
 #[test]
 fn fulfilments_ship_what_is_open_once() {
-    let order = json!({"fulfillmentOrders": {"nodes": [{"id": "gid://shopify/FulfillmentOrder/4", "status": "OPEN"}]},
+    let order = json!({"fulfillmentOrders": {"nodes": [{"id": "gid://shopify/FulfillmentOrder/4", "status": "OPEN",
+            "lineItems": {"nodes": [{"id": "gid://shopify/FulfillmentOrderLineItem/7", "sku": "A", "remainingQuantity": 2},
+                {"id": "gid://shopify/FulfillmentOrderLineItem/8", "sku": "B", "remainingQuantity": 0}]}}]},
         "lineItems": {"nodes": [{"sku": "A", "unfulfilledQuantity": 2}, {"sku": "B", "unfulfilledQuantity": 0}]},
         "fulfillments": [{"id": "gid://shopify/Fulfillment/1", "createdAt": "T", "trackingInfo": [{"number": "1Z1"}]}]});
     let line = |q| OrderLine {
@@ -44,11 +46,35 @@ fn fulfilments_ship_what_is_open_once() {
     assert!(
         matches!(fulfilments::plan(&again, &order), Ok(Plan::Done(w)) if w.target_id == "gid://shopify/Fulfillment/1")
     );
+    // One of the two open units: that fulfilment-order line, one unit.
     let partial = Fulfilment {
         lines: vec![line(1)],
-        ..f
+        ..f.clone()
     };
-    assert!(fulfilments::plan(&partial, &order).is_err());
+    let Plan::Ship(input) = fulfilments::plan(&partial, &order).unwrap() else {
+        panic!("should ship one unit")
+    };
+    assert_eq!(
+        input["lineItemsByFulfillmentOrder"],
+        json!([{"fulfillmentOrderId": "gid://shopify/FulfillmentOrder/4",
+            "fulfillmentOrderLineItems": [{"id": "gid://shopify/FulfillmentOrderLineItem/7", "quantity": 1}]}])
+    );
+    // Without a tracking number a re-send could not be told from a second parcel.
+    let untracked = Fulfilment {
+        tracking_number: None,
+        ..partial.clone()
+    };
+    let why = fulfilments::plan(&untracked, &order).unwrap_err();
+    assert!(why.contains("needs a tracking number"), "{why}");
+    // More than is open is refused, naming what is over.
+    let mut b = line(1);
+    b.sku = "B".into();
+    let over = Fulfilment {
+        lines: vec![line(1), b],
+        ..partial
+    };
+    let why = fulfilments::plan(&over, &order).unwrap_err();
+    assert!(why.contains("1 x B more than is left"), "{why}");
 }
 
 #[test]

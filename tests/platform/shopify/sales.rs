@@ -226,3 +226,62 @@ async fn payouts_read_with_lines_that_add_up_to_the_net() {
     );
     assert_ne!(first, second);
 }
+
+#[tokio::test]
+async fn a_shipment_in_two_parcels_fulfils_part_then_the_rest_each_once() {
+    let env = env().await;
+    let (sku, variant, loc) = env.sample(3);
+    let id = env
+        .shop
+        .create_order(NewOrder {
+            lines: vec![NewLine {
+                variant_id: variant,
+                quantity: 3,
+            }],
+            location_id: Some(loc),
+            ..NewOrder::default()
+        })
+        .expect("order placed");
+    let parcel = |n: &str, quantity: i64| {
+        Entity::Fulfilment(weft_world::types::Fulfilment {
+            meta: meta(&format!("ship-{n}")),
+            order_ref: id.to_string(),
+            lines: vec![line(&sku, quantity)],
+            carrier: Some("UPS".into()),
+            tracking_number: Some(format!("1Z{n}")),
+        })
+    };
+    let status = |env: &Env| {
+        let o = env.shop.orders().into_iter().find(|o| o.id == id).unwrap();
+        (o.fulfillment_ids.len(), o.fulfillment_status())
+    };
+    // Two of three units: a partial fulfilment.
+    let first = upsert("k-ship-1", parcel("1", 2));
+    let out = env.write("fulfilments", vec![first.clone()]).await;
+    assert!(out[0].is_ok(), "{out:?}");
+    assert_eq!(status(&env), (1, Some("partial")));
+    // The same parcel again (a re-send, even under a new key): answered, not shipped twice.
+    let again = upsert("k-ship-1b", parcel("1", 2));
+    let out2 = env.write("fulfilments", vec![again]).await;
+    assert_eq!(
+        out2[0].as_ref().unwrap().target_id,
+        out[0].as_ref().unwrap().target_id
+    );
+    assert_eq!(status(&env), (1, Some("partial")));
+    // Two more than the one left: refused, naming what is over, nothing shipped.
+    let over = env
+        .write("fulfilments", vec![upsert("k-ship-x", parcel("9", 2))])
+        .await;
+    let f = over[0].as_ref().unwrap_err();
+    assert_eq!(f.class, ErrorClass::Permanent);
+    assert!(
+        f.message.contains(&format!("1 x {sku} more than is left")),
+        "{f:?}"
+    );
+    // The last unit: fulfilled.
+    let rest = env
+        .write("fulfilments", vec![upsert("k-ship-2", parcel("2", 1))])
+        .await;
+    assert!(rest[0].is_ok(), "{rest:?}");
+    assert_eq!(status(&env), (2, Some("fulfilled")));
+}

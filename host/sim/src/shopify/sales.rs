@@ -178,13 +178,27 @@ pub struct FulfillmentOrderAssignedLocation {
 }
 
 /// `FulfillmentOrder`: one per order, assigned to the location its stock was committed at.
-/// Its line items reuse the order line ids (`gid://shopify/FulfillmentOrderLineItem/{line id}`).
+/// Its line items (a connection, as in Shopify) reuse the order line ids
+/// (`gid://shopify/FulfillmentOrderLineItem/{line id}`).
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct FulfillmentOrder {
     id: ID,
     status: String,
     assigned_location: FulfillmentOrderAssignedLocation,
+    #[graphql(skip)]
     line_items: Vec<FulfillmentOrderLineItem>,
+}
+
+#[async_graphql::ComplexObject]
+impl FulfillmentOrder {
+    async fn line_items(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, FulfillmentOrderLineItem>> {
+        list_page(self.line_items.clone(), first, after)
+    }
 }
 
 /// `Order`.
