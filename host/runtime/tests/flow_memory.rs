@@ -5,32 +5,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use weft_engine::PluginId;
-use weft_runtime::flow::{
-    Endpoint, Flow, FlowCtx, FlowSpec, Flows, MapperEnd, MemoryStream, RunMode, StreamEnd,
-};
-use weft_runtime::telemetry::Telemetry;
-use weft_store::{SledStore, SyncStore};
+use weft_runtime::flow::{Flow, FlowCtx, Flows, MemoryStream, RunMode};
 use weft_sync::{ErrorClass, ReconcileOptions, ReplayFilter};
 use weft_world::transform::exports::weft::connector::transform_api::Outcome;
-use weft_world::types::{Entity, InventoryLevel, Meta};
+use weft_world::types::Entity;
 
-fn level(sku: &str, version: u64, available: i64) -> Entity {
-    Entity::InventoryLevel(InventoryLevel {
-        meta: Meta {
-            source_system: "memory".into(),
-            source_id: sku.into(),
-            version: format!("{version:010}"),
-            external_ids: vec![],
-            attributes: vec![],
-        },
-        sku: sku.into(),
-        location: "1".into(),
-        on_hand: available,
-        available,
-        committed: 0,
-    })
-}
+mod support;
+use support::{level, memory_flow, sled_ctx};
 
 struct Rig {
     _dir: tempfile::TempDir,
@@ -45,8 +26,7 @@ struct Rig {
 /// fails SKUs starting with "BAD".
 fn rig(records: usize) -> Rig {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn SyncStore> = Arc::new(SledStore::open(dir.path().join("sync")).unwrap());
-    let ctx = FlowCtx::new(store, Arc::new(Telemetry::new()));
+    let (_, ctx) = sled_ctx(dir.path());
     let source = Arc::new(MemoryStream::new());
     source.append((0..records).map(|i| level(&format!("SKU-{i:05}"), i as u64 + 1, 5)));
     let target = Arc::new(MemoryStream::new());
@@ -69,24 +49,9 @@ fn rig(records: usize) -> Rig {
             })
             .collect())
     });
-    let mut spec = FlowSpec::new(
-        "acme",
-        "stock",
-        Endpoint::new("mem", "inventory"),
-        Endpoint::new("mem", "inventory"),
-    );
-    spec.page_size = 100;
-    spec.batch_size = 40;
-    spec.reconcile.fields = vec!["available".into()];
-    let flow = Flow {
-        spec,
-        source: StreamEnd::Memory(source.clone()),
-        mappers: vec![MapperEnd::Native {
-            id: PluginId::new("native-check", "1"),
-            map,
-        }],
-        target: StreamEnd::Memory(target.clone()),
-    };
+    let mut flow = memory_flow("stock", &source, &target, map);
+    flow.spec.batch_size = 40;
+    flow.spec.reconcile.fields = vec!["available".into()];
     Rig {
         _dir: dir,
         ctx,
@@ -295,8 +260,7 @@ async fn parked_records_are_purged_by_age_only() {
 async fn a_run_that_fails_half_way_still_counts_the_pages_it_settled() {
     // What `weft flows`, `/api/flows` and the dashboard count for the flow.
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn SyncStore> = Arc::new(SledStore::open(dir.path().join("sync")).unwrap());
-    let ctx = FlowCtx::new(store, Arc::new(Telemetry::new()));
+    let (_, ctx) = sled_ctx(dir.path());
     let source = Arc::new(MemoryStream::new());
     source.append((0..250).map(|i| level(&format!("SKU-{i:05}"), i + 1, 3)));
     source.append([level("STOP-1", 1_000, 3)]);
@@ -314,22 +278,7 @@ async fn a_run_that_fails_half_way_still_counts_the_pages_it_settled() {
             .map(|e| Outcome::Emit(vec![e.clone()]))
             .collect())
     });
-    let mut spec = FlowSpec::new(
-        "acme",
-        "stock",
-        Endpoint::new("mem", "inventory"),
-        Endpoint::new("mem", "inventory"),
-    );
-    spec.page_size = 100;
-    let flow = Flow {
-        spec,
-        source: StreamEnd::Memory(source.clone()),
-        mappers: vec![MapperEnd::Native {
-            id: PluginId::new("native-check", "1"),
-            map,
-        }],
-        target: StreamEnd::Memory(target.clone()),
-    };
+    let flow = memory_flow("stock", &source, &target, map);
     let flows = Flows::new(ctx, vec![flow]);
 
     let err = flows

@@ -6,39 +6,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use weft_engine::PluginId;
 use weft_runtime::flow::key::to_record;
-use weft_runtime::flow::{
-    Endpoint, Flow, FlowCtx, FlowSpec, Flows, MapperEnd, MemoryStream, RunMode, StreamEnd,
-};
-use weft_runtime::telemetry::Telemetry;
-use weft_store::{SledStore, SyncStore};
+use weft_runtime::flow::{Flow, Flows, MemoryStream, RunMode};
 use weft_sync::{ErrorClass, ErrorContext, IdempotencyKey, Operation, WaitingRecord};
 use weft_world::transform::exports::weft::connector::transform_api::Outcome;
-use weft_world::types::{Entity, InventoryLevel, Meta};
+use weft_world::types::Entity;
 
-fn level(sku: &str) -> Entity {
-    Entity::InventoryLevel(InventoryLevel {
-        meta: Meta {
-            source_system: "memory".into(),
-            source_id: sku.into(),
-            version: "0000000001".into(),
-            external_ids: vec![],
-            attributes: vec![],
-        },
-        sku: sku.into(),
-        location: "1".into(),
-        on_hand: 4,
-        available: 4,
-        committed: 0,
-    })
-}
+mod support;
+use support::{level, memory_flow, sled_ctx};
 
 /// A flow `acme/{name}` whose source holds one level of SKU `{name}-1`, through a transform
 /// slow enough (200 ms a batch) that two runs started together overlap.
 fn flow(name: &str) -> (Flow, Arc<MemoryStream>) {
     let source = Arc::new(MemoryStream::new());
-    source.append([level(&format!("{name}-1"))]);
+    source.append([level(&format!("{name}-1"), 1, 4)]);
     let target = Arc::new(MemoryStream::new());
     let map = Arc::new(|batch: &[Entity]| {
         std::thread::sleep(Duration::from_millis(200));
@@ -47,27 +28,12 @@ fn flow(name: &str) -> (Flow, Arc<MemoryStream>) {
             .map(|e| Outcome::Emit(vec![e.clone()]))
             .collect())
     });
-    let spec = FlowSpec::new(
-        "acme",
-        name,
-        Endpoint::new("mem", "inventory"),
-        Endpoint::new("mem", "inventory"),
-    );
-    let flow = Flow {
-        spec,
-        source: StreamEnd::Memory(source),
-        mappers: vec![MapperEnd::Native {
-            id: PluginId::new("slow", "1"),
-            map,
-        }],
-        target: StreamEnd::Memory(target.clone()),
-    };
-    (flow, target)
+    (memory_flow(name, &source, &target, map), target)
 }
 
 /// A record of `flow` waiting for `dependency`.
 fn waiting(flow: &str, sku: &str, dependency: &str) -> WaitingRecord {
-    let entity = level(sku);
+    let entity = level(sku, 1, 4);
     let record = to_record(&entity);
     WaitingRecord {
         id: format!("w-{sku}"),
@@ -96,14 +62,13 @@ fn waiting(flow: &str, sku: &str, dependency: &str) -> WaitingRecord {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_flows_that_wake_each_other_both_finish_and_both_waits_go_through() {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn SyncStore> = Arc::new(SledStore::open(dir.path().join("sync")).unwrap());
-    let ctx = FlowCtx::new(store.clone(), Arc::new(Telemetry::new()));
+    let (store, ctx) = sled_ctx(dir.path());
     let (a, a_target) = flow("a");
     let (b, b_target) = flow("b");
     // a's waiting record needs what b lands, and b's what a lands: each target refuses the
     // waiting record until the other flow's record is in the other target.
     let gate = |sku: &'static str, other: Arc<MemoryStream>, needs: &'static str| {
-        let key = to_record(&level(needs)).key;
+        let key = to_record(&level(needs, 1, 4)).key;
         Arc::new(move |e: &Entity| {
             let waits = matches!(e, Entity::InventoryLevel(l) if l.sku == sku);
             (waits && other.get(&key).is_none()).then(|| format!("sku:{needs}"))
@@ -131,8 +96,16 @@ async fn two_flows_that_wake_each_other_both_finish_and_both_waits_go_through() 
         .await
         .expect("both runs finish: neither waits on the other's lock while holding its own");
     assert_eq!((ra.unwrap().written, rb.unwrap().written), (1, 1));
-    assert!(a_target.get(&to_record(&level("A-WAITS")).key).is_some());
-    assert!(b_target.get(&to_record(&level("B-WAITS")).key).is_some());
+    assert!(
+        a_target
+            .get(&to_record(&level("A-WAITS", 1, 4)).key)
+            .is_some()
+    );
+    assert!(
+        b_target
+            .get(&to_record(&level("B-WAITS", 1, 4)).key)
+            .is_some()
+    );
     assert!(store.waiting_by_dependency("sku:a-1").unwrap().is_empty());
     assert!(store.waiting_by_dependency("sku:b-1").unwrap().is_empty());
 }

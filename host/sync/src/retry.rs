@@ -201,13 +201,7 @@ impl RetryPolicy {
                 // overhead.
                 if let (ErrorClass::RateLimited, Some(_)) = (failure.class, failure.retry_after_ms)
                 {
-                    let exp = failure.throttled.saturating_sub(1).min(63) as i32;
-                    let grown = floor.max(1) as f64 * self.factor.max(1.0).powi(exp);
-                    let wait = if grown.is_finite() && grown < self.max_delay_ms as f64 {
-                        grown as u64
-                    } else {
-                        self.max_delay_ms.max(floor)
-                    };
+                    let wait = self.grown_ms(floor.max(1), failure.throttled).max(floor);
                     return Decision::RetryAt(failure.now_ms.saturating_add(wait));
                 }
                 // Without one, back off on the throttles (or, transient, on the attempts).
@@ -247,14 +241,18 @@ impl RetryPolicy {
     /// Full-jitter backoff after `attempt` failed attempts: uniform in `0..=cap`, where
     /// `cap = min(max_delay, base * factor^(attempt-1))`.
     pub fn backoff_ms(&self, attempt: u32, jitter: u64) -> u64 {
-        let exp = attempt.saturating_sub(1).min(63) as i32;
-        let raw = self.base_delay_ms as f64 * self.factor.max(1.0).powi(exp);
-        let cap = if raw.is_finite() && raw < self.max_delay_ms as f64 {
+        jitter % self.grown_ms(self.base_delay_ms, attempt).saturating_add(1)
+    }
+
+    /// `start` grown by `factor` for each of `times` after the first, at most `max_delay_ms`.
+    fn grown_ms(&self, start: u64, times: u32) -> u64 {
+        let exp = times.saturating_sub(1).min(63) as i32;
+        let raw = start as f64 * self.factor.max(1.0).powi(exp);
+        if raw.is_finite() && raw < self.max_delay_ms as f64 {
             raw as u64
         } else {
             self.max_delay_ms
-        };
-        jitter % cap.saturating_add(1)
+        }
     }
 }
 

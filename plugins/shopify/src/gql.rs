@@ -55,12 +55,18 @@ pub fn run_owing(
     req.idempotent = idempotent;
     let resp = http::send(&req).map_err(|e| http::transport_failure("shopify graphql", e))?;
     let retry_after = http::header(&resp, "retry-after").map(str::to_string);
-    let answer = interpret_owing(resp.status, &resp.body, retry_after.as_deref(), owed);
-    if answer.is_ok()
-        && let Some(cost) = serde_json::from_slice::<Value>(&resp.body)
-            .ok()
-            .and_then(|v| v.pointer("/extensions/cost/actualQueryCost")?.as_f64())
-    {
+    let parsed: Option<Value> = serde_json::from_slice(&resp.body).ok();
+    let cost = parsed
+        .as_ref()
+        .and_then(|v| v.pointer("/extensions/cost/actualQueryCost")?.as_f64());
+    let answer = interpret_owing(
+        resp.status,
+        &resp.body,
+        parsed,
+        retry_after.as_deref(),
+        owed,
+    );
+    if let (Ok(_), Some(cost)) = (&answer, cost) {
         SPENT.with(|s| s.set(s.get() + cost));
     }
     answer
@@ -93,17 +99,19 @@ fn fail(class: ErrorClass, message: String, status: u16, body: &[u8]) -> Failure
 
 /// Turn an HTTP answer into the `data` object or a classified failure.
 pub fn interpret(status: u16, body: &[u8], retry_after: Option<&str>) -> Result<Value, Failure> {
-    interpret_owing(status, body, retry_after, 0.0)
+    let parsed = serde_json::from_slice(body).ok();
+    interpret_owing(status, body, parsed, retry_after, 0.0)
 }
 
-/// [`interpret`], a throttle's wait also covering `owed` points.
+/// [`interpret`] of a body already `parsed` (`None`: not JSON), a throttle's wait also
+/// covering `owed` points.
 fn interpret_owing(
     status: u16,
     body: &[u8],
+    parsed: Option<Value>,
     retry_after: Option<&str>,
     owed: f64,
 ) -> Result<Value, Failure> {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let errors = parsed
         .as_ref()
         .and_then(|v| v.get("errors"))
@@ -181,7 +189,7 @@ fn interpret_owing(
             body,
         ));
     }
-    match parsed.and_then(|v| v.get("data").cloned()) {
+    match parsed.and_then(|mut v| v.get_mut("data").map(Value::take)) {
         Some(data) if data.is_object() => Ok(data),
         _ => Err(fail(
             ErrorClass::Permanent,
@@ -220,7 +228,8 @@ mod tests {
         let f = interpret(429, b"", None).unwrap_err();
         assert_eq!(f.retry_after_ms, Some(1000));
         // A re-send that reads 80 points' worth first waits for those too.
-        let f = interpret_owing(200, body, None, 80.0).unwrap_err();
+        let parsed = serde_json::from_slice(body).ok();
+        let f = interpret_owing(200, body, parsed, None, 80.0).unwrap_err();
         assert_eq!(f.retry_after_ms, Some(2000));
     }
 

@@ -85,11 +85,9 @@ pub async fn settle(
             Ok(batch) if batch.is_empty() => return Ok(()),
             Ok(batch) => batch,
             Err(PageError::NothingDue { next_due_ms }) => {
-                tracing::debug!(flow = %flow_id, wait_ms = next_due_ms.saturating_sub(now), "waiting for retries to fall due");
-                tokio::time::sleep(Duration::from_millis(
-                    next_due_ms.saturating_sub(now).max(1),
-                ))
-                .await;
+                let wait_ms = next_due_ms.saturating_sub(now).max(1);
+                tracing::debug!(flow = %flow_id, wait_ms, "waiting for retries to fall due");
+                tokio::time::sleep(Duration::from_millis(wait_ms)).await;
                 continue;
             }
             Err(e) => return Err(e.into()),
