@@ -39,7 +39,7 @@ mod writes;
 use std::net::SocketAddr;
 
 pub use activity::ActivityReport;
-pub use running::{RunningSim, SaleLineSummary, SaleSummary};
+pub use running::{RunningSim, SaleLineSummary, SaleSummary, ShipToSummary};
 
 use crate::clock::{ClockError, SimClock};
 

@@ -444,6 +444,87 @@ async fn a_completed_sale_decrements_qoh_and_a_refund_links_back() {
 }
 
 #[tokio::test]
+async fn a_shipped_ship_to_shows_on_a_timestamp_poll_of_sales_and_stays_shipped() {
+    let sim = start(manual(10)).await;
+    let c = Client::new();
+    let sku = sim.retailer().products[1].variants[0].sku.clone();
+    sim.receive(&sku, 1, 5).unwrap();
+    let item = sim.item_id(&sku).unwrap().to_string();
+    let sale = post_sale(&c, &sim, json!({
+        "shopID": "1", "completed": "true", "referenceNumber": "7001", "referenceNumberSource": "shopify",
+        "SaleLines": {"SaleLine": {"itemID": item, "unitQuantity": "1"}},
+        "ShipTo": {"shipped": "false", "firstName": "Ada", "lastName": "Byron"},
+    }))
+    .await;
+    assert_eq!(sale.status, StatusCode::OK, "{}", sale.body);
+    let sale_id = sale.body["Sale"]["saleID"].as_str().unwrap().to_string();
+    let ship_to = &sale.body["Sale"]["ShipTo"];
+    assert_eq!(ship_to["shipped"], "false", "{}", sale.body);
+    assert_ne!(sale.body["Sale"]["shipToID"], "0");
+    // A sale without a ShipTo, which the shipToID filter leaves out.
+    post_sale(&c, &sim, json!({"shopID": "1", "completed": "true",
+        "SaleLines": {"SaleLine": {"itemID": item, "unitQuantity": "1"}}}))
+    .await;
+
+    let since = sim.clock().now_rfc3339();
+    sim.clock().advance(Duration::from_secs(3));
+    let put = send(
+        c.put(format!("{}/Sale/{sale_id}.json", sim.api_base()))
+            .bearer_auth("sandbox")
+            .json(&json!({"ShipTo": {"shipped": "true", "shipNote": "UPS 1Z999AA10123456784"}})),
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("timeStamp", &format!(">,{since}"))
+        .append_pair("shipToID", ">,0")
+        .append_pair("load_relations", r#"["ShipTo"]"#)
+        .finish();
+    let r = get(&c, &format!("{}/Sale.json?{q}", sim.api_base())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let polled = &r.body["Sale"];
+    assert_eq!(polled["saleID"], sale_id.as_str(), "{}", r.body);
+    assert_eq!(polled["ShipTo"]["shipped"], "true");
+    assert_eq!(polled["ShipTo"]["shipNote"], "UPS 1Z999AA10123456784");
+    assert_eq!(polled["ShipTo"]["firstName"], "Ada");
+    assert!(all_scalars_are_strings(&r.body));
+
+    let unship = send(
+        c.put(format!("{}/Sale/{sale_id}.json", sim.api_base()))
+            .bearer_auth("sandbox")
+            .json(&json!({"ShipTo": {"shipped": "false"}})),
+    )
+    .await;
+    assert_eq!(unship.status, StatusCode::BAD_REQUEST, "{}", unship.body);
+    let summary = sim.sale(sale_id.parse().unwrap()).unwrap().ship_to.unwrap();
+    assert!(summary.shipped);
+}
+
+#[tokio::test]
+async fn the_activity_ships_posted_online_orders_with_a_carrier_and_tracking_number() {
+    let sim = start(manual(30)).await;
+    let c = Client::new();
+    let sku = sim.retailer().products[2].variants[0].sku.clone();
+    sim.receive(&sku, 2, 5).unwrap();
+    let item = sim.item_id(&sku).unwrap().to_string();
+    let sale = post_sale(&c, &sim, json!({
+        "shopID": "2", "completed": "true", "referenceNumber": "7002", "referenceNumberSource": "shopify",
+        "SaleLines": {"SaleLine": {"itemID": item, "unitQuantity": "2"}}, "ShipTo": {"shipped": "false"},
+    }))
+    .await;
+    let sale_id: u64 = sale.body["Sale"]["saleID"].as_str().unwrap().parse().unwrap();
+    let mut shipped = Vec::new();
+    for _ in 0..10 {
+        shipped.extend(sim.tick_activity(10).shipments);
+    }
+    assert_eq!(shipped, vec![sale_id], "shipped once, and only the sale that ships");
+    let ship_to = sim.sale(sale_id).unwrap().ship_to.unwrap();
+    let (carrier, number) = ship_to.ship_note.split_once(' ').unwrap();
+    assert!(["UPS", "FedEx", "USPS", "DHL"].contains(&carrier), "{ship_to:?}");
+    assert!(number.starts_with("1Z") && number.len() == 16, "{ship_to:?}");
+}
+
+#[tokio::test]
 async fn item_put_sets_qoh_absolutely_and_item_shop_put_only_reorder_fields() {
     let sim = start(manual(5)).await;
     let c = Client::new();

@@ -4,7 +4,10 @@
 //! Mix per tick: about 70% a completed in-store sale of 1–3 in-stock items (decrements ItemShop qoh),
 //! 10% a return of part of an earlier sale (a refund sale linked through `parentSaleLineID`,
 //! restocking the shop where it is returned), 20% receiving stock (qoh + 6..=24 on one item at one
-//! shop, bumping that ItemShop's `timeStamp`). Events go straight into the store, exactly as if
+//! shop, bumping that ItemShop's `timeStamp`). Before that mix, while a posted online order
+//! waits to be shipped (a completed sale with a ShipTo not yet shipped), an event is, one time
+//! in four, the shop shipping the oldest such order: `shipped` ticked and the carrier and tracking
+//! number written in `shipNote` ("UPS 1Z…"). Events go straight into the store, exactly as if
 //! they had been rung up at the register; they do not pass the API's rate limiter.
 //!
 //! Deliberately not here: online orders (the Shopify simulator makes those) and timing; callers
@@ -14,7 +17,7 @@ use serde::Serialize;
 
 use crate::seed::SeedRng;
 
-use super::store::{NewLine, NewSale, Store};
+use super::store::{NewLine, NewSale, ShipToPatch, Store};
 use super::writes;
 
 /// What a batch of ticks did.
@@ -26,7 +29,12 @@ pub struct ActivityReport {
     pub returns: Vec<u64>,
     /// `(itemID, shopID, quantity)` received.
     pub receipts: Vec<(u64, u64, i64)>,
+    /// Sale ids whose ShipTo was shipped.
+    pub shipments: Vec<u64>,
 }
+
+/// Carriers a shipping clerk writes in `shipNote`.
+const CARRIERS: [&str; 4] = ["UPS", "FedEx", "USPS", "DHL"];
 
 /// The seeded generator.
 #[derive(Debug)]
@@ -51,6 +59,9 @@ impl Activity {
         }
         for _ in 0..n {
             let shop = *self.rng.pick(&shops);
+            if self.try_ship(st, now, &mut report) {
+                continue;
+            }
             let roll = self.rng.unit();
             if roll < 0.1 && self.try_return(st, shop, now, &mut report) {
                 continue;
@@ -125,6 +136,26 @@ impl Activity {
         if let Ok(id) = st.create_sale(sale, now) {
             report.sales.push(id);
         }
+    }
+
+    fn try_ship(&mut self, st: &mut Store, now: i64, report: &mut ActivityReport) -> bool {
+        let Some(&sale_id) = st.unshipped().first() else {
+            return false;
+        };
+        if !self.rng.chance(0.25) {
+            return false;
+        }
+        let carrier = *self.rng.pick(&CARRIERS);
+        let number = format!("1Z{sale_id:08}{:06}", self.rng.range(0, 999_999));
+        let patch = ShipToPatch {
+            shipped: Some(true),
+            ship_note: Some(format!("{carrier} {number}")),
+            ..Default::default()
+        };
+        if st.patch_ship_to(sale_id, patch, now).is_ok() {
+            report.shipments.push(sale_id);
+        }
+        true
     }
 
     fn try_return(

@@ -3,7 +3,9 @@
 //!
 //! Served: GET list/single for Item, ItemMatrix, ItemShop, Shop, Customer, Sale, SaleLine,
 //! SalePayment; POST/PUT/DELETE Item (DELETE archives and zeroes stock); PUT ItemShop (reorder
-//! fields only); POST/PUT Customer; POST/PUT Sale; POST `Sale/{id}/Refund`.
+//! fields only); POST/PUT Customer; POST/PUT Sale (with an optional `ShipTo` object that creates
+//! or changes the sale's ShipTo; `"shipped": "true"` is how a shop marks it shipped, and the ShipTo
+//! loads as a Sale relation); POST `Sale/{id}/Refund`.
 //!
 //! Deliberately not here: auth, rate limiting, faults (the caller does those first), and
 //! resources a sync connector does not use (Category, Vendor, InventoryCount, ...), which are 404.
@@ -182,6 +184,6 @@ pub(crate) fn execute(
         "Item" => query::single(&st.items[&id], st, &rels(&["ItemShops"])?),
         "ItemShop" => query::single(&st.item_shops[&id], st, &Params::parse(None)?),
         "Customer" => query::single(&st.customers[&id], st, &rels(&["Contact"])?),
-        _ => query::single(&st.sales[&id], st, &rels(&["SaleLines", "SalePayments"])?),
+        _ => query::single(&st.sales[&id], st, &rels(&["SaleLines", "SalePayments", "ShipTo"])?),
     }
 }

@@ -58,6 +58,19 @@ pub struct SaleSummary {
     pub lines: Vec<SaleLineSummary>,
     /// For a refund sale: the original sale (from its lines' `parentSaleLineID`).
     pub refund_of: Option<u64>,
+    /// The ShipTo, if the sale ships.
+    pub ship_to: Option<ShipToSummary>,
+}
+
+/// A sale's ShipTo, for assertions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShipToSummary {
+    /// `shipToID`.
+    pub ship_to_id: u64,
+    /// `shipped`.
+    pub shipped: bool,
+    /// `shipNote` (the activity writes "<carrier> <tracking number>").
+    pub ship_note: String,
 }
 
 /// A running simulator. Shuts down on [`RunningSim::shutdown`] or when dropped.
@@ -183,7 +196,21 @@ impl RunningSim {
         summary(&lock(&self.shared.store), sale_id)
     }
 
-    /// Run `n` activity events (sales, returns, receiving) now.
+    /// Ship a sale as the shop would: tick its ShipTo `shipped` and write `note` in `shipNote`
+    /// (creating the ShipTo if the sale has none).
+    pub fn ship(&self, sale_id: u64, note: &str) -> Result<(), ApiError> {
+        let now = self.shared.now_secs();
+        let patch = super::store::ShipToPatch {
+            shipped: Some(true),
+            ship_note: Some(note.to_string()),
+            ..Default::default()
+        };
+        lock(&self.shared.store)
+            .patch_ship_to(sale_id, patch, now)
+            .map(drop)
+    }
+
+    /// Run `n` activity events (sales, returns, receiving, shipping) now.
     pub fn tick_activity(&self, n: usize) -> ActivityReport {
         Self::tick_shared(&self.shared, n)
     }
@@ -255,5 +282,10 @@ fn summary(st: &super::store::Store, sale_id: u64) -> Option<SaleSummary> {
         total_minor: st.sale_totals(sale).2,
         lines,
         refund_of,
+        ship_to: st.ship_tos.get(&sale.ship_to_id).map(|t| ShipToSummary {
+            ship_to_id: t.ship_to_id,
+            shipped: t.shipped,
+            ship_note: t.ship_note.clone(),
+        }),
     })
 }

@@ -19,7 +19,9 @@ use crate::seed::Retailer;
 use super::error::ApiError;
 
 mod sales;
+mod ship_to;
 pub(crate) use sales::{NewLine, NewSale};
+pub(crate) use ship_to::ShipToPatch;
 
 /// Lightspeed shop.
 #[derive(Debug, Clone)]
@@ -105,6 +107,22 @@ pub(crate) struct SaleRec {
     pub time_stamp: i64,
     pub line_ids: Vec<u64>,
     pub payment_ids: Vec<u64>,
+    /// The sale's ShipTo (0 when none).
+    pub ship_to_id: u64,
+}
+
+/// Where a sale ships to, and whether the shop has shipped it (`shipNote` carries what the
+/// clerk wrote, e.g. the carrier and tracking number).
+#[derive(Debug, Clone)]
+pub(crate) struct ShipToRec {
+    pub ship_to_id: u64,
+    pub sale_id: u64,
+    pub shipped: bool,
+    pub ship_note: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub time_stamp: i64,
 }
 
 /// One sale line.
@@ -161,6 +179,7 @@ pub(crate) struct Store {
     pub sales: BTreeMap<u64, SaleRec>,
     pub sale_lines: BTreeMap<u64, SaleLineRec>,
     pub sale_payments: BTreeMap<u64, SalePaymentRec>,
+    pub ship_tos: BTreeMap<u64, ShipToRec>,
     item_shop_index: HashMap<(u64, u64), u64>,
     sku_index: HashMap<String, u64>,
     next_item_shop_id: u64,

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::super::store::{SaleLineRec, SalePaymentRec, SaleRec, Store};
+use super::super::store::{SaleLineRec, SalePaymentRec, SaleRec, ShipToRec, Store};
 use super::{Record, many, money, obj, render, s, ts};
 
 impl Record for SaleRec {
@@ -15,6 +15,7 @@ impl Record for SaleRec {
         ("SaleLines", true),
         ("SalePayments", true),
         ("Customer", false),
+        ("ShipTo", false),
     ];
     fn id(&self) -> u64 {
         self.sale_id
@@ -43,7 +44,7 @@ impl Record for SaleRec {
             "totalDue": money(total), "displayableTotal": money(total),
             "balance": money(total - paid), "customerID": s(self.customer_id), "discountID": "0",
             "employeeID": s(self.employee_id), "quoteID": "0", "registerID": s(self.register_id),
-            "shipToID": "0", "shopID": s(self.shop_id), "taxCategoryID": "0",
+            "shipToID": s(self.ship_to_id), "shopID": s(self.shop_id), "taxCategoryID": "0",
         }))
     }
     fn relation(&self, st: &Store, name: &str, nested: &[String]) -> Option<Value> {
@@ -68,6 +69,10 @@ impl Record for SaleRec {
                 .customers
                 .get(&self.customer_id)
                 .map(|c| render(c, st, nested)),
+            "ShipTo" => st
+                .ship_tos
+                .get(&self.ship_to_id)
+                .map(|t| render(t, st, nested)),
             _ => None,
         }
     }
@@ -150,5 +155,26 @@ impl Record for SalePaymentRec {
             json!({"paymentTypeID": s(self.payment_type_id), "name": label, "type": kind,
                    "requireCustomer": "false", "archived": "false", "internalReserved": "true"})
         })
+    }
+}
+
+impl Record for ShipToRec {
+    const ENTITY: &'static str = "ShipTo";
+    const ID_FIELD: &'static str = "shipToID";
+    const SORTABLE: &'static [&'static str] = &["shipToID", "timeStamp"];
+    const RELATIONS: &'static [(&'static str, bool)] = &[];
+    fn id(&self) -> u64 {
+        self.ship_to_id
+    }
+    fn time_stamp(&self) -> i64 {
+        self.time_stamp
+    }
+    fn scalars(&self, _st: &Store) -> Map<String, Value> {
+        obj(json!({
+            "shipToID": s(self.ship_to_id), "saleID": s(self.sale_id),
+            "shipped": s(self.shipped), "shipNote": self.ship_note,
+            "firstName": self.first_name, "lastName": self.last_name, "title": "",
+            "company": self.company, "timeStamp": ts(self.time_stamp),
+        }))
     }
 }

@@ -6,7 +6,7 @@
 //! Deliberately not here: payload parsing (see `writes`).
 
 use super::super::error::ApiError;
-use super::{SaleLineRec, SalePaymentRec, SaleRec, Store};
+use super::{SaleLineRec, SalePaymentRec, SaleRec, ShipToPatch, Store};
 
 /// A sale line to create.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +33,8 @@ pub(crate) struct NewSale {
     pub lines: Vec<NewLine>,
     /// `(amount_minor, payment_type_id)`.
     pub payments: Vec<(i64, u64)>,
+    /// Where it ships to, if it ships.
+    pub ship_to: Option<ShipToPatch>,
 }
 
 impl Store {
@@ -154,8 +156,12 @@ impl Store {
                 time_stamp: now,
                 line_ids,
                 payment_ids,
+                ship_to_id: 0,
             },
         );
+        if let Some(patch) = new.ship_to {
+            self.patch_ship_to(sale_id, patch, now)?;
+        }
         if new.completed {
             self.complete_sale(sale_id, now)?;
         }

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::super::error::ApiError;
-use super::super::store::{NewLine, NewSale, SalePaymentRec, Store};
+use super::super::store::{NewLine, NewSale, SalePaymentRec, ShipToPatch, Store};
 use super::{flag, id, int, money, rel, text};
 
 fn lines(v: &Value) -> Result<Vec<NewLine>, ApiError> {
@@ -37,6 +37,23 @@ fn payments(v: &Value) -> Result<Vec<(i64, u64)>, ApiError> {
         .collect()
 }
 
+/// The `ShipTo` object of a Sale write, if any (one object; `shipped` a boolean string).
+fn ship_to(v: &Value) -> Result<Option<ShipToPatch>, ApiError> {
+    let Some(t) = v.get("ShipTo") else {
+        return Ok(None);
+    };
+    if !t.is_object() {
+        return Err(ApiError::bad_request("ShipTo must be one object"));
+    }
+    Ok(Some(ShipToPatch {
+        shipped: flag(t, "shipped"),
+        ship_note: text(t, "shipNote"),
+        first_name: text(t, "firstName"),
+        last_name: text(t, "lastName"),
+        company: text(t, "company"),
+    }))
+}
+
 pub(crate) fn create_sale(st: &mut Store, v: &Value, now: i64) -> Result<u64, ApiError> {
     let new = NewSale {
         shop_id: id(v, "shopID")?,
@@ -51,6 +68,7 @@ pub(crate) fn create_sale(st: &mut Store, v: &Value, now: i64) -> Result<u64, Ap
             .unwrap_or(0.0),
         lines: lines(v)?,
         payments: payments(v)?,
+        ship_to: ship_to(v)?,
     };
     st.create_sale(new, now)
 }
@@ -58,6 +76,7 @@ pub(crate) fn create_sale(st: &mut Store, v: &Value, now: i64) -> Result<u64, Ap
 pub(crate) fn update_sale(st: &mut Store, sid: u64, v: &Value, now: i64) -> Result<u64, ApiError> {
     let new_lines = lines(v)?;
     let new_payments = payments(v)?;
+    let new_ship_to = ship_to(v)?;
     let sale = st
         .sales
         .get(&sid)
@@ -120,6 +139,9 @@ pub(crate) fn update_sale(st: &mut Store, sid: u64, v: &Value, now: i64) -> Resu
         s.archived = flag(v, "archived").unwrap_or(s.archived);
         s.update_time = now;
         s.time_stamp = now;
+    }
+    if let Some(patch) = new_ship_to {
+        st.patch_ship_to(sid, patch, now)?;
     }
     if flag(v, "completed") == Some(true) {
         st.complete_sale(sid, now)?;
@@ -205,6 +227,7 @@ pub(crate) fn refund_sale(st: &mut Store, sid: u64, v: &Value, now: i64) -> Resu
             tax1_rate: orig.tax1_rate,
             lines: new_lines,
             payments: pays,
+            ship_to: None,
         },
         now,
     )
