@@ -7,7 +7,8 @@
 //! | `products` | product | Item by `timeStamp`, grouped into ItemMatrix | – | – |
 //! | `customers` | customer | Customer by `timeStamp` | upsert (match by email, phone, external id) | `customer:<email>`, `customer:phone:<phone>` |
 //! | `sales` | order / customer-return | completed Sale by `timeStamp` | – | – |
-//! | `orders` | order | – | posts a Sale | – |
+//! | `orders` | order | – | posts a Sale (with a ShipTo to tick when shipped) | – |
+//! | `fulfilments` | fulfilment | shipped ShipTo of a Sale posted from an online order, by `timeStamp` | – | – |
 //!
 //! Every read cursor is the keyset cursor of `cursor`, which re-reads a second until the server's
 //! clock has passed it; so source versions are content-aware ([`content_version`]): the
@@ -23,6 +24,7 @@
 
 pub mod customer_write;
 pub mod customers;
+pub mod fulfilments;
 pub mod inventory;
 pub mod order_body;
 pub mod orders;
@@ -48,6 +50,8 @@ pub const CUSTOMERS: &str = "customers";
 pub const SALES: &str = "sales";
 /// Online orders posted as sales.
 pub const ORDERS: &str = "orders";
+/// Online orders the shop has shipped.
+pub const FULFILMENTS: &str = "fulfilments";
 
 /// The `source-system` of every entity this connector reads.
 pub const SYSTEM: &str = "lightspeed-r";
@@ -69,6 +73,7 @@ pub fn info() -> ConnectorInfo {
             s(CUSTOMERS, "customer", true, true, true),
             s(SALES, "order", true, false, false),
             s(ORDERS, "order", false, true, false),
+            s(FULFILMENTS, "fulfilment", true, false, false),
         ],
         connections: vec![CONNECTION.into()],
     }
@@ -98,6 +103,7 @@ pub fn read_page(
         PRODUCTS => products::read(&client, &config, &mut cur, want),
         CUSTOMERS => customers::read(&client, &mut cur, want),
         SALES => sales::read(&client, &config, &mut cur, want),
+        FULFILMENTS => fulfilments::read(&client, &config, &mut cur, want),
         ORDERS => return Err(CallError::UnknownStream(format!("{ORDERS} is write-only"))),
         other => return Err(CallError::UnknownStream(other.into())),
     }
@@ -122,7 +128,7 @@ pub fn write_batch(
     match stream {
         CUSTOMERS => Ok(customer_write::write(&client, items)),
         ORDERS => Ok(orders::write(&client, &config, items)),
-        INVENTORY | PRODUCTS | SALES => Err(CallError::UnknownStream(format!(
+        INVENTORY | PRODUCTS | SALES | FULFILMENTS => Err(CallError::UnknownStream(format!(
             "{stream} is read-only in lightspeed-r"
         ))),
         other => Err(CallError::UnknownStream(other.into())),
@@ -136,7 +142,7 @@ pub fn lookup(env: &dyn Env, stream: &str, keys: Vec<String>) -> Result<Vec<Enti
     match stream {
         INVENTORY => inventory::lookup(&client, config.stock_shops, &keys),
         CUSTOMERS => customers::lookup(&client, &keys),
-        PRODUCTS | SALES | ORDERS => {
+        PRODUCTS | SALES | ORDERS | FULFILMENTS => {
             return Err(CallError::UnknownStream(format!(
                 "{stream} has no lookup in lightspeed-r"
             )));

@@ -200,3 +200,49 @@ async fn orders_post_once_at_the_right_shop_and_refunds_read_as_returns() {
         2 + activity.sales.len() + activity.returns.len()
     );
 }
+
+#[tokio::test]
+async fn a_shipped_online_order_reads_back_once_as_a_fulfilment_with_its_tracking() {
+    let env = env(3).await;
+    let retailer = env.sim.retailer().clone();
+    let a = retailer.variants().next().unwrap().1.clone();
+    let order = web_order("2001", "1", vec![line("1", &a.sku, 2, 1000, 0)], 0, 0);
+    let out = env.write("orders", vec![upsert("ik-2001", order)]).await;
+    let sale_id: u64 = out[0].as_ref().unwrap().target_id.parse().unwrap();
+    let waiting = env.sim.sale(sale_id).unwrap().ship_to.expect("posted with a ShipTo");
+    assert!(!waiting.shipped);
+    // An in-store sale that ships too, but was not posted from an online order.
+    let item = env.sim.item_id(&a.sku).unwrap().to_string();
+    env.api(Method::POST, "/Sale.json", Some(json!({"shopID": "1", "completed": "true",
+        "SaleLines": {"SaleLine": {"itemID": item, "unitQuantity": "1"}},
+        "ShipTo": {"shipped": "true", "shipNote": "UPS 1Z000000000000001"}})))
+    .await;
+
+    let (before, cursor, _) = env.read_all("fulfilments", None, 50).await;
+    assert!(before.is_empty(), "nothing shipped yet: {before:?}");
+
+    env.sim.clock().advance(std::time::Duration::from_secs(2));
+    env.sim.ship(sale_id, "UPS 1Z999AA10123456784").unwrap();
+    env.sim.clock().advance(std::time::Duration::from_secs(2));
+    let (shipped, cursor, _) = env.read_all("fulfilments", cursor, 50).await;
+    let [Entity::Fulfilment(f)] = shipped.as_slice() else {
+        panic!("one fulfilment: {shipped:?}");
+    };
+    assert_eq!(f.order_ref, "2001");
+    assert_eq!(
+        (f.carrier.as_deref(), f.tracking_number.as_deref()),
+        (Some("UPS"), Some("1Z999AA10123456784"))
+    );
+    let lines: Vec<(&str, i64)> = f.lines.iter().map(|l| (l.sku.as_str(), l.quantity)).collect();
+    assert_eq!(lines, vec![(a.sku.as_str(), 2)]);
+    assert_eq!(f.meta.source_id, sale_id.to_string());
+
+    // Read on: nothing new, and a re-read from the start gives the same version.
+    let (after, _, _) = env.read_all("fulfilments", cursor, 50).await;
+    assert!(after.is_empty(), "{after:?}");
+    let (again, _, _) = env.read_all("fulfilments", None, 50).await;
+    let [Entity::Fulfilment(g)] = again.as_slice() else {
+        panic!("{again:?}");
+    };
+    assert_eq!(g.meta.version, f.meta.version);
+}

@@ -41,6 +41,7 @@ async fn describe_lists_the_streams_and_the_connection() {
         ("customers", true, true, true),
         ("sales", true, false, false),
         ("orders", false, true, false),
+        ("fulfilments", true, false, false),
     ];
     let want: Vec<_> = want
         .iter()

@@ -10,6 +10,9 @@
 //! - Shipping: one untaxed line of the shipping item.
 //! - Tenders: one SalePayment each, `paymentTypeID` from the config by tender kind.
 //! - The sale is `completed` and references the order (`referenceNumber`/`referenceNumberSource`).
+//! - It carries a ShipTo not yet shipped: the shop ticks `shipped` (with the carrier and tracking
+//!   number in `shipNote`) when the parcel leaves or the customer collects, and the `fulfilments`
+//!   stream reads that back.
 //!
 //! The total Lightspeed will compute is checked against the order's total: a difference beyond
 //! per-line rounding (tax-inclusive prices, mixed currencies, negative quantities) is an error,
@@ -215,6 +218,7 @@ pub fn build(d: &Draft<'_>) -> Result<Value, String> {
         "referenceNumberSource": d.reference_source,
         "tax1Rate": rate_s,
         "SaleLines": {"SaleLine": sale_lines},
+        "ShipTo": {"shipped": "false"},
     });
     if !payments.is_empty() {
         body["SalePayments"] = json!({"SalePayment": payments});

@@ -50,6 +50,25 @@ pub struct Sale {
     pub lines: SaleLines,
     #[serde(rename = "SalePayments", deserialize_with = "lenient::container")]
     pub payments: SalePayments,
+    #[serde(rename = "shipToID", deserialize_with = "lenient::u64")]
+    pub ship_to_id: u64,
+    #[serde(rename = "ShipTo", deserialize_with = "lenient::object")]
+    pub ship_to: Option<ShipTo>,
+}
+
+/// Where a sale ships to; the shop ticks `shipped` when it leaves and writes what it likes
+/// (by our convention the carrier and tracking number) in `shipNote`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ShipTo {
+    #[serde(rename = "shipToID", deserialize_with = "lenient::u64")]
+    pub ship_to_id: u64,
+    #[serde(deserialize_with = "lenient::bool")]
+    pub shipped: bool,
+    #[serde(deserialize_with = "lenient::string")]
+    pub ship_note: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub time_stamp: String,
 }
 
 impl Sale {
