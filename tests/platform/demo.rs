@@ -47,6 +47,7 @@ fn assert_complete(report: &Value) {
         "inventory_updates",
         "orders_posted",
         "returns_linked",
+        "fulfilments_sent",
         "payouts_journaled",
     ] {
         assert!(

@@ -38,6 +38,10 @@ pub struct SandboxArgs {
     /// Generate one round of store activity this often (0 = none).
     #[arg(long, default_value_t = 0)]
     activity_every_ms: u64,
+    /// Shopify only: its activity never ships orders itself, because the shops fulfil them
+    /// (the example configuration's `fulfilments` flow brings the tracking from Lightspeed).
+    #[arg(long)]
+    pos_fulfils: bool,
 }
 
 pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
@@ -71,6 +75,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
                 seed: args.seed,
                 strict_auth: args.strict_auth,
                 bind,
+                activity_ships: !args.pos_fulfils,
                 ..ShopifyConfig::default()
             })
             .await?;

@@ -462,8 +462,12 @@ async fn a_shipped_ship_to_shows_on_a_timestamp_poll_of_sales_and_stays_shipped(
     assert_eq!(ship_to["shipped"], "false", "{}", sale.body);
     assert_ne!(sale.body["Sale"]["shipToID"], "0");
     // A sale without a ShipTo, which the shipToID filter leaves out.
-    post_sale(&c, &sim, json!({"shopID": "1", "completed": "true",
-        "SaleLines": {"SaleLine": {"itemID": item, "unitQuantity": "1"}}}))
+    post_sale(
+        &c,
+        &sim,
+        json!({"shopID": "1", "completed": "true",
+        "SaleLines": {"SaleLine": {"itemID": item, "unitQuantity": "1"}}}),
+    )
     .await;
 
     let since = sim.clock().now_rfc3339();
@@ -512,16 +516,30 @@ async fn the_activity_ships_posted_online_orders_with_a_carrier_and_tracking_num
         "SaleLines": {"SaleLine": {"itemID": item, "unitQuantity": "2"}}, "ShipTo": {"shipped": "false"},
     }))
     .await;
-    let sale_id: u64 = sale.body["Sale"]["saleID"].as_str().unwrap().parse().unwrap();
+    let sale_id: u64 = sale.body["Sale"]["saleID"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut shipped = Vec::new();
     for _ in 0..10 {
         shipped.extend(sim.tick_activity(10).shipments);
     }
-    assert_eq!(shipped, vec![sale_id], "shipped once, and only the sale that ships");
+    assert_eq!(
+        shipped,
+        vec![sale_id],
+        "shipped once, and only the sale that ships"
+    );
     let ship_to = sim.sale(sale_id).unwrap().ship_to.unwrap();
     let (carrier, number) = ship_to.ship_note.split_once(' ').unwrap();
-    assert!(["UPS", "FedEx", "USPS", "DHL"].contains(&carrier), "{ship_to:?}");
-    assert!(number.starts_with("1Z") && number.len() == 16, "{ship_to:?}");
+    assert!(
+        ["UPS", "FedEx", "USPS", "DHL"].contains(&carrier),
+        "{ship_to:?}"
+    );
+    assert!(
+        number.starts_with("1Z") && number.len() == 16,
+        "{ship_to:?}"
+    );
 }
 
 #[tokio::test]

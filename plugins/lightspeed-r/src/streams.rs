@@ -103,7 +103,7 @@ pub fn read_page(
         PRODUCTS => products::read(&client, &config, &mut cur, want),
         CUSTOMERS => customers::read(&client, &mut cur, want),
         SALES => sales::read(&client, &config, &mut cur, want),
-        FULFILMENTS => fulfilments::read(&client, &config, &mut cur, want),
+        FULFILMENTS => fulfilments::read(&client, &mut cur, want),
         ORDERS => return Err(CallError::UnknownStream(format!("{ORDERS} is write-only"))),
         other => return Err(CallError::UnknownStream(other.into())),
     }

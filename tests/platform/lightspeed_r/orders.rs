@@ -209,13 +209,22 @@ async fn a_shipped_online_order_reads_back_once_as_a_fulfilment_with_its_trackin
     let order = web_order("2001", "1", vec![line("1", &a.sku, 2, 1000, 0)], 0, 0);
     let out = env.write("orders", vec![upsert("ik-2001", order)]).await;
     let sale_id: u64 = out[0].as_ref().unwrap().target_id.parse().unwrap();
-    let waiting = env.sim.sale(sale_id).unwrap().ship_to.expect("posted with a ShipTo");
+    let waiting = env
+        .sim
+        .sale(sale_id)
+        .unwrap()
+        .ship_to
+        .expect("posted with a ShipTo");
     assert!(!waiting.shipped);
     // An in-store sale that ships too, but was not posted from an online order.
     let item = env.sim.item_id(&a.sku).unwrap().to_string();
-    env.api(Method::POST, "/Sale.json", Some(json!({"shopID": "1", "completed": "true",
+    env.api(
+        Method::POST,
+        "/Sale.json",
+        Some(json!({"shopID": "1", "completed": "true",
         "SaleLines": {"SaleLine": {"itemID": item, "unitQuantity": "1"}},
-        "ShipTo": {"shipped": "true", "shipNote": "UPS 1Z000000000000001"}})))
+        "ShipTo": {"shipped": "true", "shipNote": "UPS 1Z000000000000001"}})),
+    )
     .await;
 
     let (before, cursor, _) = env.read_all("fulfilments", None, 50).await;
@@ -233,8 +242,7 @@ async fn a_shipped_online_order_reads_back_once_as_a_fulfilment_with_its_trackin
         (f.carrier.as_deref(), f.tracking_number.as_deref()),
         (Some("UPS"), Some("1Z999AA10123456784"))
     );
-    let lines: Vec<(&str, i64)> = f.lines.iter().map(|l| (l.sku.as_str(), l.quantity)).collect();
-    assert_eq!(lines, vec![(a.sku.as_str(), 2)]);
+    assert!(f.lines.is_empty(), "the whole sale shipped: {f:?}");
     assert_eq!(f.meta.source_id, sale_id.to_string());
 
     // Read on: nothing new, and a re-read from the start gives the same version.

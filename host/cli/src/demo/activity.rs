@@ -1,5 +1,5 @@
 //! What happens in the shops and on the web while the demo runs: each tick rings up one event
-//! in Lightspeed (sale, return or receiving) and places one web order in Shopify, through the
+//! in Lightspeed (sale, return, receiving, or shipping a posted online order) and places one web order in Shopify, through the
 //! simulators' own activity generators; every eighth tick a customer brings part of an online
 //! order back to a different shop than the one that shipped it, so returns of online orders
 //! happen in every run. Deliberately not here: syncing (the flows) and checking (`report`).
@@ -21,6 +21,8 @@ pub struct Activity {
     pub store_returns: u64,
     /// Stock receipts.
     pub receipts: u64,
+    /// Online orders the shops shipped (ShipTo ticked, tracking number in its note).
+    pub shipments: u64,
     /// Web orders placed.
     pub web_orders: u64,
     /// Refund sale ids of online orders returned in a shop.
@@ -36,6 +38,7 @@ impl Activity {
         self.store_sales += shop.sales.len() as u64;
         self.store_returns += shop.returns.len() as u64;
         self.receipts += shop.receipts.len() as u64;
+        self.shipments += shop.shipments.len() as u64;
         self.web_orders += demo.shopify.tick_activity(1).len() as u64;
         if self.ticks.is_multiple_of(8) {
             self.return_an_online_order(demo);

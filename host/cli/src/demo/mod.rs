@@ -170,11 +170,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 /// source still failing after its read retries) is logged and tried again next round. Returns
 /// the rounds.
 async fn drain(demo: &setup::Demo) -> anyhow::Result<usize> {
-    const ORDER: [&str; 6] = [
+    const ORDER: [&str; 7] = [
         "acme/products",
         "acme/customers",
         "acme/orders",
         "acme/returns",
+        "acme/fulfilments",
         "acme/inventory",
         "acme/payouts",
     ];

@@ -1,6 +1,7 @@
 //! The demo's verdict, from both simulators' own books rather than from Weft's counters: every
 //! online order must be one Lightspeed sale, every in-store return of an online order one
-//! Shopify refund, every payout one journal entry that balances to the cent, and a final
+//! Shopify refund, every online order a shop shipped one Shopify fulfilment with its tracking
+//! number, every payout one journal entry that balances to the cent, and a final
 //! reconciliation of stock must find nothing. `lost` and `duplicates` add up what is missing
 //! or doubled across those; `drift_after` is what the reconciliation finds.
 //!
@@ -79,6 +80,9 @@ pub struct Report {
     pub orders_posted: u64,
     /// In-store returns of online orders that are a Shopify refund.
     pub returns_linked: u64,
+    /// Online orders the shop shipped that are fulfilled in Shopify with the shop's tracking
+    /// number.
+    pub fulfilments_sent: u64,
     /// Payouts that are a balanced journal entry.
     pub payouts_journaled: u64,
     /// Records parked now, all flows.
@@ -200,6 +204,37 @@ pub async fn check(
         json!({"payouts": payouts.len(), "lost": payouts_lost, "net_mismatch": unbalanced}),
     );
 
+    // Online orders the shop shipped -> one Shopify fulfilment each, with the tracking number
+    // the shop wrote in the ShipTo's note (its last word).
+    let mut fulfilled: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for f in demo.shopify.fulfillments() {
+        if let Some(number) = f.tracking_number {
+            *fulfilled
+                .entry((f.order_id.to_string(), number))
+                .or_default() += 1;
+        }
+    }
+    let shipped: Vec<(String, String)> = sales
+        .iter()
+        .filter(|s| !s.reference_number.is_empty() && s.refund_of.is_none())
+        .filter_map(|s| {
+            let t = s.ship_to.as_ref().filter(|t| t.shipped)?;
+            let number = t.ship_note.split_whitespace().last()?;
+            Some((s.reference_number.clone(), number.to_string()))
+        })
+        .collect();
+    let times = |k: &(String, String)| fulfilled.get(k).copied().unwrap_or(0);
+    let fulfilments_lost: Vec<&(String, String)> =
+        shipped.iter().filter(|k| times(k) == 0).collect();
+    let fulfilments_doubled: Vec<&(String, String)> =
+        shipped.iter().filter(|k| times(k) > 1).collect();
+    let fulfilments_sent = (shipped.len() - fulfilments_lost.len()) as u64;
+    detail.insert(
+        "fulfilments".into(),
+        json!({"shipped_in_shops": shipped.len(), "lost": fulfilments_lost,
+               "duplicated": fulfilments_doubled}),
+    );
+
     // Stock: a final reconciliation through the flow's own transforms.
     let (rec, drift) = flows.reconcile("acme/inventory", false).await?;
     let drift_after = (drift.missing_in_target.len()
@@ -215,8 +250,13 @@ pub async fn check(
         }),
     );
 
-    let lost = (orders_lost.len() + returns_lost.len() + payouts_lost.len()) as u64;
-    let duplicates = (orders_doubled.len() + returns_doubled.len() + unbalanced.len()) as u64;
+    let lost =
+        (orders_lost.len() + returns_lost.len() + fulfilments_lost.len() + payouts_lost.len())
+            as u64;
+    let duplicates = (orders_doubled.len()
+        + returns_doubled.len()
+        + fulfilments_doubled.len()
+        + unbalanced.len()) as u64;
     let written = |id: &str| {
         statuses
             .iter()
@@ -229,6 +269,7 @@ pub async fn check(
         inventory_updates: written("acme/inventory"),
         orders_posted,
         returns_linked,
+        fulfilments_sent,
         payouts_journaled,
         parked: statuses.iter().map(|s| s.parked).sum(),
         lost,
@@ -252,6 +293,7 @@ pub async fn check(
             "store_sales": activity.store_sales,
             "store_returns": activity.store_returns,
             "receipts": activity.receipts,
+            "shipments": activity.shipments,
             "web_orders": activity.web_orders,
             "online_orders_returned_in_store": activity.online_returns.len(),
         }),
@@ -300,6 +342,7 @@ pub fn summary(r: &Report) -> String {
         "stock levels written to Shopify   {}\n\
          online orders posted as sales     {}\n\
          in-store returns refunded online  {}\n\
+         shipped orders fulfilled online   {}\n\
          payouts journaled                 {}\n\
          parked (see `weft parked`)        {}\n\
          lost / duplicated / drift         {} / {} / {}\n\
@@ -309,6 +352,7 @@ pub fn summary(r: &Report) -> String {
         r.inventory_updates,
         r.orders_posted,
         r.returns_linked,
+        r.fulfilments_sent,
         r.payouts_journaled,
         r.parked,
         r.lost,

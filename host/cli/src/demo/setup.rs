@@ -69,6 +69,8 @@ pub async fn start(
         seed,
         time_scale,
         webhook_secret: WEBHOOK_SECRET.into(),
+        // The shops fulfil online orders (the fulfilments flow); Shopify ships nothing itself.
+        activity_ships: false,
         ..ShopifyConfig::default()
     };
     let shopify = match skus {

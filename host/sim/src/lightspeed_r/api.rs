@@ -184,6 +184,10 @@ pub(crate) fn execute(
         "Item" => query::single(&st.items[&id], st, &rels(&["ItemShops"])?),
         "ItemShop" => query::single(&st.item_shops[&id], st, &Params::parse(None)?),
         "Customer" => query::single(&st.customers[&id], st, &rels(&["Contact"])?),
-        _ => query::single(&st.sales[&id], st, &rels(&["SaleLines", "SalePayments", "ShipTo"])?),
+        _ => query::single(
+            &st.sales[&id],
+            st,
+            &rels(&["SaleLines", "SalePayments", "ShipTo"])?,
+        ),
     }
 }

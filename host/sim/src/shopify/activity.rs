@@ -2,7 +2,8 @@
 //! web order (1–3 lines of in-stock variants at a random location, sometimes a known customer,
 //! sometimes a 10% discount code, usually paid shipping), which moves stock from `available` to
 //! `committed` there and announces `orders/create`; about a third of ticks also ship the oldest
-//! open order (with tracking), and every 20th order sweeps the Shopify Payments balance into a
+//! open order (with tracking) unless the simulator was started with `activity_ships` off (the
+//! POS fulfils), and every 20th order sweeps the Shopify Payments balance into a
 //! payout.
 //!
 //! Deterministic for a given seed and sequence of ticks (the SplitMix64 of `crate::seed`), apart
@@ -65,7 +66,7 @@ pub fn tick(state: &SimState, n: usize) -> Vec<u64> {
         if let Ok(id) = state.mutate(|s, now| s.create_order(order, now)) {
             created.push(id);
         }
-        if ship_oldest {
+        if ship_oldest && state.settings.activity_ships {
             let oldest = state.read(|s| {
                 s.orders
                     .values()

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::cost::{Bucket, CostLimits};
-use super::model::{Customer, Order, Payout, Refund};
+use super::model::{Customer, Fulfillment, Order, Payout, Refund};
 use super::orders::{NewOrder, RefundLineInput};
 use super::server::{App, router, schema};
 use super::state::{Settings, SimState};
@@ -82,6 +82,10 @@ pub struct ShopifyConfig {
     pub faults: Option<Arc<Faults>>,
     /// Run the activity generator on its own every this-many simulator milliseconds.
     pub activity_every_ms: Option<i64>,
+    /// Whether the activity generator also ships open orders from Shopify (a warehouse
+    /// fulfilling the web store). Turn it off when the shops fulfil online orders and the
+    /// fulfilments come from the POS, as in `weft demo`. Default on.
+    pub activity_ships: bool,
 }
 
 impl Default for ShopifyConfig {
@@ -101,6 +105,7 @@ impl Default for ShopifyConfig {
             throttle_status: 200,
             faults: None,
             activity_every_ms: None,
+            activity_ships: true,
         }
     }
 }
@@ -133,6 +138,7 @@ impl ShopifySim {
             strict_auth: config.strict_auth,
             webhook_secret: config.webhook_secret.clone(),
             client_id: config.client_id.clone(),
+            activity_ships: config.activity_ships,
         };
         let state = Arc::new(SimState::new(
             store,
@@ -272,6 +278,11 @@ impl RunningShopify {
     /// Every refund, oldest first.
     pub fn refunds(&self) -> Vec<Refund> {
         self.state.read(|s| s.refunds.values().cloned().collect())
+    }
+    /// Every fulfilment, oldest first.
+    pub fn fulfillments(&self) -> Vec<Fulfillment> {
+        self.state
+            .read(|s| s.fulfillments.values().cloned().collect())
     }
     /// Every customer.
     pub fn customers(&self) -> Vec<Customer> {

@@ -65,6 +65,8 @@ pub struct Settings {
     pub strict_auth: bool,
     pub webhook_secret: String,
     pub client_id: String,
+    /// Whether the activity generator ships open orders itself (see `ShopifyConfig`).
+    pub activity_ships: bool,
 }
 
 /// One simulated shop.

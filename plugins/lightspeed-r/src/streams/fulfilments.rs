@@ -5,26 +5,25 @@
 //! leaves (or the customer collects), the clerk ticks the ShipTo's `shipped` and writes the
 //! carrier and tracking number in `shipNote`, e.g. `UPS 1Z999AA10123456784`; that write bumps
 //! the sale's `timeStamp`, so this stream finds it with the same keyset cursor as `sales`:
-//! `Sale.json?completed=true&voided=false&shipToID=>,0&load_relations=["ShipTo","SaleLines",
-//! "SaleLines.Item"]&sort=timeStamp`. Sales not shipped yet, and sales that were not posted from
+//! `Sale.json?completed=true&voided=false&shipToID=>,0&load_relations=["ShipTo"]&sort=timeStamp`. Sales not shipped yet, and sales that were not posted from
 //! another system, advance the cursor and emit nothing.
 //!
-//! The fulfilment: order-ref = the sale's `referenceNumber` (the online order id), lines = the
-//! sale's goods lines (the configured shipping SKU's line is not goods), carrier and tracking
-//! number from `shipNote` ([`tracking`]); source-id = the `saleID`, version = the ShipTo's
+//! The fulfilment: order-ref = the sale's `referenceNumber` (the online order id), no lines (an
+//! R-Series sale has one ShipTo, so ticking it ships the whole sale: the target ships whatever
+//! of the order is still open, which leaves out units refunded before the parcel left), carrier
+//! and tracking number from `shipNote` ([`tracking`]); source-id = the `saleID`, version = the ShipTo's
 //! `timeStamp` with a digest of the fulfilment, so re-reading a sale whose ShipTo did not change
 //! is a ledger duplicate and a corrected tracking number is a new version.
 //!
-//! Deliberately not here: several parcels per sale (R-Series has one ShipTo per sale), and
-//! writing (Lightspeed is where shipping is recorded, not where it is sent).
+//! Deliberately not here: several parcels per sale (R-Series has one ShipTo per sale, so a
+//! partial shipment cannot be recorded there), and writing (Lightspeed is where shipping is recorded, not where it is sent).
 
 use weft_sdk::connector::Failure;
 use weft_sdk::model::{Entity, Fulfilment};
 
-use super::sales::{external_ref, line, sku};
+use super::sales::external_ref;
 use super::{attr, content_version, meta};
 use crate::client::Client;
-use crate::config::Config;
 use crate::cursor::Cursor;
 use crate::scan::{Source, scan};
 use crate::wire::Sale;
@@ -57,25 +56,19 @@ pub fn tracking(note: &str) -> (Option<String>, Option<String>) {
 }
 
 /// The fulfilment of a shipped sale posted from an online order; `None` for any other sale.
-pub fn fulfilment(s: &Sale, config: &Config) -> Option<Fulfilment> {
+pub fn fulfilment(s: &Sale) -> Option<Fulfilment> {
     let ship_to = s.ship_to.as_ref().filter(|t| t.shipped)?;
     let (system, order_ref) = external_ref(s)?;
-    let cur = config.currency.as_str();
     let (carrier, tracking_number) = tracking(&ship_to.ship_note);
     let mut m = meta(s.sale_id.to_string(), &ship_to.time_stamp);
-    m.attributes
-        .push(attr("weft.original-order-key", format!("order:{system}:{order_ref}")));
+    m.attributes.push(attr(
+        "weft.original-order-key",
+        format!("order:{system}:{order_ref}"),
+    ));
     let mut f = Fulfilment {
         meta: m,
         order_ref: order_ref.to_string(),
-        lines: s
-            .lines
-            .list
-            .iter()
-            .filter(|l| l.unit_quantity > 0)
-            .filter(|l| config.shipping_sku.is_empty() || sku(l) != config.shipping_sku)
-            .map(|l| line(l, 1, cur))
-            .collect(),
+        lines: Vec::new(),
         carrier,
         tracking_number,
     };
@@ -91,7 +84,6 @@ pub fn fulfilment(s: &Sale, config: &Config) -> Option<Fulfilment> {
 /// Read shipped online orders after the cursor.
 pub fn read(
     client: &Client<'_>,
-    config: &Config,
     cursor: &mut Cursor,
     want: usize,
 ) -> Result<(Vec<Entity>, bool), Failure> {
@@ -102,19 +94,16 @@ pub fn read(
             ("completed", "true".into()),
             ("voided", "false".into()),
             ("shipToID", ">,0".into()),
-            (
-                "load_relations",
-                r#"["ShipTo","SaleLines","SaleLines.Item"]"#.into(),
-            ),
+            ("load_relations", r#"["ShipTo"]"#.into()),
         ],
     };
     let got = scan::<Sale>(client, &src, cursor, want.min(100), |s| {
-        fulfilment(s, config).is_some()
+        fulfilment(s).is_some()
     })?;
     let out = got
         .rows
         .iter()
-        .filter_map(|s| fulfilment(s, config))
+        .filter_map(fulfilment)
         .map(Entity::Fulfilment)
         .collect();
     Ok((out, got.caught_up))
@@ -124,10 +113,6 @@ pub fn read(
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn config() -> Config {
-        Config::parse(r#"{"currency": "USD", "shipping-sku": "SHIPPING"}"#).unwrap()
-    }
 
     fn sale(ship_to: serde_json::Value) -> Sale {
         serde_json::from_value(json!({
@@ -147,38 +132,45 @@ mod tests {
     fn a_ship_note_gives_carrier_and_tracking_number() {
         let t = |n: &str| tracking(n);
         let some = |c: &str, n: &str| (Some(c.to_string()), Some(n.to_string()));
-        assert_eq!(t("UPS 1Z999AA10123456784"), some("UPS", "1Z999AA10123456784"));
-        assert_eq!(t("Canada Post Tracking: 7023-4410"), some("Canada Post", "7023-4410"));
+        assert_eq!(
+            t("UPS 1Z999AA10123456784"),
+            some("UPS", "1Z999AA10123456784")
+        );
+        assert_eq!(
+            t("Canada Post Tracking: 7023-4410"),
+            some("Canada Post", "7023-4410")
+        );
         assert_eq!(t("DHL #JD014600006"), some("DHL", "JD014600006"));
-        assert_eq!(t("  9400111899562537  "), (None, Some("9400111899562537".into())));
+        assert_eq!(
+            t("  9400111899562537  "),
+            (None, Some("9400111899562537".into()))
+        );
         assert_eq!(t("left at the door"), (None, None));
         assert_eq!(t(""), (None, None));
     }
 
     #[test]
-    fn only_a_shipped_online_sale_is_a_fulfilment_of_its_goods() {
-        let c = config();
+    fn only_a_shipped_online_sale_is_a_fulfilment_of_the_whole_sale() {
         let shipped = sale(json!({"shipToID": "7", "shipped": "true",
             "shipNote": "FedEx 771234567890", "timeStamp": "2026-03-01T11:00:00+00:00"}));
-        let f = fulfilment(&shipped, &c).expect("shipped online sale");
+        let f = fulfilment(&shipped).expect("shipped online sale");
         assert_eq!(f.order_ref, "5501");
-        assert_eq!(f.lines.len(), 1, "the shipping line is not goods");
-        assert_eq!((f.lines[0].sku.as_str(), f.lines[0].quantity), ("TEE-1-M", 2));
+        assert!(f.lines.is_empty(), "the whole sale ships: {f:?}");
         assert_eq!(f.carrier.as_deref(), Some("FedEx"));
         assert_eq!(f.tracking_number.as_deref(), Some("771234567890"));
         assert_eq!(f.meta.source_id, "41");
         assert!(f.meta.version.starts_with("2026-03-01T11:00:00Z#"));
 
         let open = sale(json!({"shipToID": "7", "shipped": "false"}));
-        assert!(fulfilment(&open, &c).is_none());
+        assert!(fulfilment(&open).is_none());
         let mut in_store = shipped.clone();
         in_store.reference_number_source.clear();
-        assert!(fulfilment(&in_store, &c).is_none());
+        assert!(fulfilment(&in_store).is_none());
 
         // The same ShipTo re-read: the same version; a corrected tracking number: a new one.
-        assert_eq!(fulfilment(&shipped, &c).unwrap().meta.version, f.meta.version);
+        assert_eq!(fulfilment(&shipped).unwrap().meta.version, f.meta.version);
         let fixed = sale(json!({"shipToID": "7", "shipped": "true",
             "shipNote": "FedEx 771234567891", "timeStamp": "2026-03-01T11:00:00+00:00"}));
-        assert_ne!(fulfilment(&fixed, &c).unwrap().meta.version, f.meta.version);
+        assert_ne!(fulfilment(&fixed).unwrap().meta.version, f.meta.version);
     }
 }

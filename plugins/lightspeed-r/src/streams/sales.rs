@@ -43,14 +43,14 @@ pub fn external_ref(s: &Sale) -> Option<(&str, &str)> {
     (!sys.is_empty() && !r.is_empty() && sys != SYSTEM).then_some((sys, r))
 }
 
-pub(super) fn sku(l: &SaleLine) -> String {
+fn sku(l: &SaleLine) -> String {
     match l.item.as_ref().map(|i| i.sku()).filter(|s| !s.is_empty()) {
         Some(s) => s.to_string(),
         None => format!("item:{}", l.item_id),
     }
 }
 
-pub(super) fn line(l: &SaleLine, sign: i64, cur: &str) -> OrderLine {
+fn line(l: &SaleLine, sign: i64, cur: &str) -> OrderLine {
     OrderLine {
         line_id: l.sale_line_id.to_string(),
         sku: sku(l),
