@@ -2,6 +2,11 @@
 //! and ticked `shipped` by the shop when the parcel leaves. Any change bumps the sale's
 //! `timeStamp` (it was a write to the Sale), so a `timeStamp` poll of sales sees it.
 //!
+//! The fields (`shipToID`, `saleID`, `shipped`, `shipNote`, name fields, `timeStamp`) follow
+//! R-Series' Sale `ShipTo` relation as we know it; the research brief does not cover it, so treat
+//! it as unverified until checked against a real account. The carrier-and-number convention for
+//! `shipNote` is ours: R-Series has no tracking field.
+//!
 //! Deliberately not here: addresses beyond the name fields, and un-shipping a shipped sale
 //! (refused: the parcel has left).
 
