@@ -13,7 +13,9 @@
 //! aggregated: `"each"` (the default) reads one level per shop (location = the `shopID`);
 //! `"all"` reads only Lightspeed's all-shops summary rows (`shopID` 0, kept by Lightspeed as the
 //! sum of the shops), as location `"0"`, for a web store that sells from every shop's stock at
-//! one location (map `"0"` to it in the stock flow's transform).
+//! one location (map `"0"` to it in the stock flow's transform); a map such as
+//! `{"online": [1, 2], "outlet": [3]}` reads one level per item and group, location = the group's
+//! name, summing the listed shops (a shop may be in several groups; shops in none are not read).
 //!
 //! Deliberately not here: credentials and the base URL (the operator's "lightspeed" connection).
 
@@ -42,22 +44,65 @@ pub struct Config {
 }
 
 /// How the `inventory-levels` stream aggregates the shops' stock.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "serde_json::Value")]
 pub enum StockShops {
     /// One level per shop.
     #[default]
     Each,
     /// One level per item: the all-shops summary row, location "0".
     All,
+    /// One level per item and named group: the sum of the group's shops, location = the name.
+    Groups(BTreeMap<String, Vec<u64>>),
+}
+
+impl TryFrom<serde_json::Value> for StockShops {
+    type Error = String;
+
+    fn try_from(v: serde_json::Value) -> Result<Self, String> {
+        use serde_json::Value;
+        let usage = "stock-shops must be \"each\", \"all\", or a map from location name to \
+                     the shop ids it sums, such as {\"online\": [1, 2]}";
+        let groups = match v {
+            Value::String(s) if s == "each" => return Ok(StockShops::Each),
+            Value::String(s) if s == "all" => return Ok(StockShops::All),
+            Value::Object(m) if !m.is_empty() => m,
+            other => return Err(format!("{usage}; got {other}")),
+        };
+        let mut out = BTreeMap::new();
+        for (name, shops) in groups {
+            let ids: Option<Vec<u64>> = shops.as_array().and_then(|a| {
+                a.iter()
+                    .map(|x| match x {
+                        Value::Number(n) => n.as_u64(),
+                        Value::String(s) => s.parse().ok(),
+                        _ => None,
+                    })
+                    .collect()
+            });
+            match ids {
+                Some(ids) if !ids.is_empty() && !ids.contains(&0) && !name.trim().is_empty() => {
+                    out.insert(name, ids);
+                }
+                _ => {
+                    return Err(format!(
+                        "stock-shops group {name:?} must be a non-empty name with a non-empty \
+                         list of shop ids (shopID 1 and up), got {shops}; {usage}"
+                    ));
+                }
+            }
+        }
+        Ok(StockShops::Groups(out))
+    }
 }
 
 impl StockShops {
     /// Whether the stream reads the ItemShop row of `shop_id`.
-    pub fn reads(self, shop_id: u64) -> bool {
+    pub fn reads(&self, shop_id: u64) -> bool {
         match self {
             StockShops::Each => shop_id != 0,
             StockShops::All => shop_id == 0,
+            StockShops::Groups(g) => g.values().any(|shops| shops.contains(&shop_id)),
         }
     }
 }
@@ -160,5 +205,18 @@ mod tests {
         assert!(c.stock_shops.reads(2) && !c.stock_shops.reads(0));
         let bad = Config::parse(r#"{"stock-shops": "some"}"#).unwrap_err();
         assert!(bad.contains("each") && bad.contains("all"), "{bad}");
+        let g = Config::parse(r#"{"stock-shops": {"online": [1, "2"], "outlet": [3]}}"#).unwrap();
+        let want = BTreeMap::from([("online".into(), vec![1, 2]), ("outlet".into(), vec![3])]);
+        assert_eq!(g.stock_shops, StockShops::Groups(want));
+        assert!(g.stock_shops.reads(2) && g.stock_shops.reads(3) && !g.stock_shops.reads(0));
+        for bad in [
+            r#"{"online": []}"#,
+            r#"{"online": [0]}"#,
+            r#"{"online": "1"}"#,
+            "{}",
+        ] {
+            let e = Config::parse(&format!(r#"{{"stock-shops": {bad}}}"#)).unwrap_err();
+            assert!(e.contains("stock-shops"), "{bad}: {e}");
+        }
     }
 }

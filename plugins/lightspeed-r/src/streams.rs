@@ -30,6 +30,7 @@ pub mod order_body;
 pub mod orders;
 pub mod products;
 pub mod sales;
+pub mod stock_groups;
 
 use weft_sdk::connector::{
     CallError, ConnectorInfo, ErrorClass, Failure, Page, StreamInfo, WriteItem, Written, failure,
@@ -99,7 +100,7 @@ pub fn read_page(
     let before = cur.clone();
     let want = limit.clamp(1, 1000) as usize;
     let (records, caught_up) = match stream {
-        INVENTORY => inventory::read(&client, config.stock_shops, &mut cur, want),
+        INVENTORY => inventory::read(&client, &config.stock_shops, &mut cur, want),
         PRODUCTS => products::read(&client, &config, &mut cur, want),
         CUSTOMERS => customers::read(&client, &mut cur, want),
         SALES => sales::read(&client, &config, &mut cur, want),
@@ -140,7 +141,7 @@ pub fn lookup(env: &dyn Env, stream: &str, keys: Vec<String>) -> Result<Vec<Enti
     let config = config(env)?;
     let client = Client::new(env);
     match stream {
-        INVENTORY => inventory::lookup(&client, config.stock_shops, &keys),
+        INVENTORY => inventory::lookup(&client, &config.stock_shops, &keys),
         CUSTOMERS => customers::lookup(&client, &keys),
         PRODUCTS | SALES | ORDERS | FULFILMENTS => {
             return Err(CallError::UnknownStream(format!(

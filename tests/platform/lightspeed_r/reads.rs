@@ -240,3 +240,66 @@ async fn a_429_storm_is_rate_limited_with_retry_after() {
     env.sim.faults().clear();
     assert!(env.try_read("inventory-levels", None, 10).await.is_ok());
 }
+
+#[tokio::test]
+async fn with_stock_shop_groups_each_item_is_one_level_per_group_summing_its_shops() {
+    let env = env(3).await;
+    env.configure(serde_json::json!({"stock-shops": {"online": [1, 2], "outlet": [3]}}))
+        .await;
+    let retailer = env.sim.retailer().clone();
+    let sum = |v: &weft_sim::seed::Variant, shops: &[u32]| -> i64 {
+        shops
+            .iter()
+            .map(|s| v.on_hand.get(s).copied().unwrap_or(0))
+            .sum()
+    };
+    let mut expected: Vec<(String, String, i64)> = retailer
+        .variants()
+        .flat_map(|(_, v)| {
+            [
+                (v.sku.clone(), "online".to_string(), sum(v, &[1, 2])),
+                (v.sku.clone(), "outlet".to_string(), sum(v, &[3])),
+            ]
+        })
+        .collect();
+    expected.sort();
+    let (got, cursor, _) = env.read_all("inventory-levels", None, 25).await;
+    let mut seen: Vec<(String, String, i64)> = levels(got)
+        .into_iter()
+        .map(|l| (l.sku, l.location, l.on_hand))
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen, expected,
+        "one level per SKU and group, the sum of its shops"
+    );
+
+    // A sale at shop 2 moves "online" only; lookups take SKU@group.
+    let sku = expected[0].0.clone();
+    let online = expected
+        .iter()
+        .find(|e| e.0 == sku && e.1 == "online")
+        .unwrap()
+        .2;
+    env.sim.receive(&sku, 2, -1).unwrap();
+    let (after, _, _) = env.read_all("inventory-levels", cursor, 25).await;
+    let after = levels(after);
+    assert!(after.iter().all(|l| l.location == "online"), "{after:?}");
+    let last = after
+        .iter()
+        .rfind(|l| l.sku == sku)
+        .expect("the change is read");
+    assert_eq!((last.on_hand, last.available), (online - 1, online - 1));
+    let keys = [format!("{sku}@online"), format!("{sku}@2")];
+    let found = levels(env.lookup("inventory-levels", &[&keys[0], &keys[1]]).await);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].location.as_str(), found[0].on_hand),
+        ("online", online - 1)
+    );
+    assert_eq!(
+        found[0].meta.version, last.meta.version,
+        "read and lookup agree"
+    );
+}

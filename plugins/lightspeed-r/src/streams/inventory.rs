@@ -9,6 +9,8 @@
 //! canonical UTC): a row changed twice inside one second gets two versions, a row re-read
 //! unchanged the same one.
 //!
+//! With `stock-shops` groups the stream is `stock_groups`' instead (one level per item and group).
+//!
 //! Lookup keys `SKU@shopID` (`SKU@0` only with `stock-shops = "all"`): one `Item.json?customSku=IN,[...]&load_relations=["ItemShops"]`
 //! per 100 SKUs (then `systemSku` for SKUs not found); missing keys are absent.
 //!
@@ -19,7 +21,7 @@ use std::collections::BTreeMap;
 use weft_sdk::connector::Failure;
 use weft_sdk::model::{Entity, InventoryLevel};
 
-use super::{attr, meta};
+use super::{attr, meta, stock_groups};
 use crate::client::{Client, Level};
 use crate::config::StockShops;
 use crate::cursor::Cursor;
@@ -27,9 +29,14 @@ use crate::query::Query;
 use crate::scan::{Source, scan};
 use crate::wire::{Item, ItemShop};
 
+/// Units of a row promised elsewhere: on layaway, special order, work order, outbound transfer.
+pub fn committed(row: &ItemShop) -> i64 {
+    row.on_layaway + row.on_special_order + row.on_work_order + row.on_transfer_out
+}
+
 /// A level from a row and its item's SKU.
 pub fn level(row: &ItemShop, sku: &str) -> InventoryLevel {
-    let committed = row.on_layaway + row.on_special_order + row.on_work_order + row.on_transfer_out;
+    let committed = committed(row);
     let mut m = meta(row.item_shop_id.to_string(), &row.time_stamp);
     m.version = format!("{}#{}#{committed}", m.version, row.qoh);
     m.attributes
@@ -47,10 +54,13 @@ pub fn level(row: &ItemShop, sku: &str) -> InventoryLevel {
 /// Read levels after the cursor.
 pub fn read(
     client: &Client<'_>,
-    shops: StockShops,
+    shops: &StockShops,
     cursor: &mut Cursor,
     want: usize,
 ) -> Result<(Vec<Entity>, bool), Failure> {
+    if let StockShops::Groups(groups) = shops {
+        return stock_groups::read(client, groups, cursor, want);
+    }
     let src = Source {
         resource: "ItemShop",
         id_field: "itemShopID",
@@ -74,7 +84,7 @@ pub fn read(
 }
 
 /// `SKU@shopID` -> (SKU, shopID), for a shop the stream reads.
-fn parse_key(key: &str, shops: StockShops) -> Option<(&str, u64)> {
+fn parse_key<'a>(key: &'a str, shops: &StockShops) -> Option<(&'a str, u64)> {
     let (sku, shop) = key.rsplit_once('@')?;
     let shop: u64 = shop.parse().ok()?;
     (!sku.is_empty() && shops.reads(shop)).then_some((sku, shop))
@@ -157,9 +167,12 @@ pub fn resolve(
 /// Look levels up by `SKU@shopID`.
 pub fn lookup(
     client: &Client<'_>,
-    shops: StockShops,
+    shops: &StockShops,
     keys: &[String],
 ) -> Result<Vec<Entity>, Failure> {
+    if let StockShops::Groups(groups) = shops {
+        return stock_groups::lookup(client, groups, keys);
+    }
     let parsed: Vec<(&str, u64)> = keys.iter().filter_map(|k| parse_key(k, shops)).collect();
     let mut skus: Vec<String> = parsed.iter().map(|(s, _)| s.to_string()).collect();
     skus.sort();
@@ -181,13 +194,13 @@ mod tests {
 
     #[test]
     fn keys_and_levels() {
-        let each = StockShops::Each;
+        let each = &StockShops::Each;
         assert_eq!(parse_key("TEE-1-M@2", each), Some(("TEE-1-M", 2)));
         assert_eq!(parse_key("A@B@3", each), Some(("A@B", 3)));
         assert_eq!(parse_key("TEE@0", each), None);
         assert_eq!(parse_key("TEE", each), None);
-        assert_eq!(parse_key("TEE@0", StockShops::All), Some(("TEE", 0)));
-        assert_eq!(parse_key("TEE@2", StockShops::All), None);
+        assert_eq!(parse_key("TEE@0", &StockShops::All), Some(("TEE", 0)));
+        assert_eq!(parse_key("TEE@2", &StockShops::All), None);
         let row: ItemShop = serde_json::from_value(serde_json::json!({
             "itemShopID": "40", "itemID": "5", "shopID": "3", "qoh": "10",
             "onLayaway": "2", "onTransferOut": "1", "timeStamp": "2026-01-01T00:00:00+00:00"}))
