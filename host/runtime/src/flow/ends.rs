@@ -247,8 +247,16 @@ impl StreamEnd {
             };
             match wait {
                 Some(ms) => {
+                    let (stream, why) = match (self, &read) {
+                        (StreamEnd::Component { stream, .. }, Err(EndError::Failed(f))) => {
+                            (stream.as_str(), f.message.as_str())
+                        }
+                        _ => ("memory", ""),
+                    };
                     tracing::debug!(
                         wait_ms = ms,
+                        stream,
+                        error = why,
                         "source read failed; reading again after the wait"
                     );
                     tokio::time::sleep(std::time::Duration::from_millis(ms)).await
