@@ -122,6 +122,17 @@ async fn every_item_shop_row_once_across_pages_and_a_restart_then_only_changes()
     );
 }
 
+/// The whole `inventory-levels` stream as sorted (SKU, location, on-hand), and its cursor.
+async fn sorted_levels(env: &super::Env) -> (Vec<(String, String, i64)>, Option<String>) {
+    let (got, cursor, _) = env.read_all("inventory-levels", None, 25).await;
+    let mut seen: Vec<(String, String, i64)> = levels(got)
+        .into_iter()
+        .map(|l| (l.sku, l.location, l.on_hand))
+        .collect();
+    seen.sort();
+    (seen, cursor)
+}
+
 #[tokio::test]
 async fn with_stock_shops_all_each_item_is_one_level_of_every_shop_together() {
     let env = env(3).await;
@@ -133,12 +144,7 @@ async fn with_stock_shops_all_each_item_is_one_level_of_every_shop_together() {
         .map(|(_, v)| (v.sku.clone(), "0".to_string(), v.on_hand.values().sum()))
         .collect();
     expected.sort();
-    let (got, cursor, _) = env.read_all("inventory-levels", None, 25).await;
-    let mut seen: Vec<(String, String, i64)> = levels(got)
-        .into_iter()
-        .map(|l| (l.sku, l.location, l.on_hand))
-        .collect();
-    seen.sort();
+    let (seen, cursor) = sorted_levels(&env).await;
     assert_eq!(
         seen, expected,
         "one all-shops level per SKU, no per-shop rows"
@@ -263,12 +269,7 @@ async fn with_stock_shop_groups_each_item_is_one_level_per_group_summing_its_sho
         })
         .collect();
     expected.sort();
-    let (got, cursor, _) = env.read_all("inventory-levels", None, 25).await;
-    let mut seen: Vec<(String, String, i64)> = levels(got)
-        .into_iter()
-        .map(|l| (l.sku, l.location, l.on_hand))
-        .collect();
-    seen.sort();
+    let (mut seen, cursor) = sorted_levels(&env).await;
     seen.dedup();
     assert_eq!(
         seen, expected,
