@@ -118,6 +118,8 @@ pub struct Term {
     pub field: String,
     pub op: Op,
     pub value: String,
+    /// `value` lower-cased once, for the case-insensitive text comparisons.
+    pub lower: String,
 }
 
 /// Parse a search string into terms.
@@ -140,6 +142,7 @@ pub fn parse_query(q: &str) -> Vec<Term> {
                 return Term {
                     field: String::new(),
                     op: Op::Eq,
+                    lower: w.to_lowercase(),
                     value: w,
                 };
             };
@@ -151,6 +154,7 @@ pub fn parse_query(q: &str) -> Vec<Term> {
                 field: field.to_lowercase(),
                 op,
                 value: value.to_string(),
+                lower: value.to_lowercase(),
             }
         })
         .collect()
@@ -178,11 +182,16 @@ pub fn matches(terms: &[Term], lookup: impl Fn(&str) -> Option<Field>) -> bool {
             None => true,
             Some(Field::Text(None)) => false,
             Some(Field::Text(Some(s))) => {
-                let (s, v) = (s.to_lowercase(), t.value.to_lowercase());
-                match v.strip_suffix('*') {
-                    Some(prefix) => s.starts_with(prefix),
-                    None if t.field.is_empty() => s.contains(&v),
-                    None => cmp(s.as_str().cmp(v.as_str())),
+                // Every row is compared: lower-case it lazily, without allocating, except for
+                // the free-text `contains`.
+                let lowered = || s.chars().flat_map(char::to_lowercase);
+                match t.lower.strip_suffix('*') {
+                    Some(prefix) => {
+                        let mut row = lowered();
+                        prefix.chars().all(|c| row.next() == Some(c))
+                    }
+                    None if t.field.is_empty() => s.to_lowercase().contains(&t.lower),
+                    None => cmp(lowered().cmp(t.lower.chars())),
                 }
             }
             Some(Field::Time(ms)) => timefmt::parse(&t.value).is_some_and(|v| cmp(ms.cmp(&v))),
@@ -211,5 +220,15 @@ mod tests {
         assert!(!matches(&parse_query("updated_at:>2026-01-03"), |_| Some(
             Field::Time(t0)
         )));
+        // Text compares ignore case: prefixes, equality and order.
+        let sku =
+            |q: &str, v: &str| matches(&parse_query(q), |_| Some(Field::Text(Some(v.to_string()))));
+        assert!(sku("sku:tee-0001*", "TEE-0001-M-RED"));
+        assert!(!sku("sku:tee-0002*", "TEE-0001-M-RED"));
+        assert!(!sku("sku:TEE-0001-M-RED-XL*", "TEE-0001-M-RED"));
+        assert!(sku("sku:Tee-0001-m-red", "TEE-0001-M-RED"));
+        assert!(!sku("sku:tee-0001-m", "TEE-0001-M-RED"));
+        assert!(sku("sku:>tee-0001-m", "TEE-0001-M-RED"));
+        assert!(sku("sku:<=ÉTÉ", "été"));
     }
 }
