@@ -169,7 +169,7 @@ pub struct ItemMatrix {
 mod customers;
 pub use customers::{Contact, ContactEmail, ContactPhone, Customer};
 mod sales;
-pub use sales::{PaymentType, Sale, SaleLine, SalePayment};
+pub use sales::{PaymentType, Sale, SaleLine, SalePayment, ShipTo};
 
 /// One page of a list response.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::seed::SeedRng;
 
-use super::store::{NewLine, NewSale, ShipToPatch, Store};
+use super::store::{NewLine, NewSale, Store};
 use super::writes;
 
 /// What a batch of ticks did.
@@ -147,12 +147,7 @@ impl Activity {
         }
         let carrier = *self.rng.pick(&CARRIERS);
         let number = format!("1Z{sale_id:08}{:06}", self.rng.range(0, 999_999));
-        let patch = ShipToPatch {
-            shipped: Some(true),
-            ship_note: Some(format!("{carrier} {number}")),
-            ..Default::default()
-        };
-        if st.patch_ship_to(sale_id, patch, now).is_ok() {
+        if st.ship(sale_id, format!("{carrier} {number}"), now).is_ok() {
             report.shipments.push(sale_id);
         }
         true

@@ -200,13 +200,8 @@ impl RunningSim {
     /// (creating the ShipTo if the sale has none).
     pub fn ship(&self, sale_id: u64, note: &str) -> Result<(), ApiError> {
         let now = self.shared.now_secs();
-        let patch = super::store::ShipToPatch {
-            shipped: Some(true),
-            ship_note: Some(note.to_string()),
-            ..Default::default()
-        };
         lock(&self.shared.store)
-            .patch_ship_to(sale_id, patch, now)
+            .ship(sale_id, note.to_string(), now)
             .map(drop)
     }
 

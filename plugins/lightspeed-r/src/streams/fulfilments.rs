@@ -5,18 +5,20 @@
 //! leaves (or the customer collects), the clerk ticks the ShipTo's `shipped` and writes the
 //! carrier and tracking number in `shipNote`, e.g. `UPS 1Z999AA10123456784`; that write bumps
 //! the sale's `timeStamp`, so this stream finds it with the same keyset cursor as `sales`:
-//! `Sale.json?completed=true&voided=false&shipToID=>,0&load_relations=["ShipTo"]&sort=timeStamp`. Sales not shipped yet, and sales that were not posted from
-//! another system, advance the cursor and emit nothing.
+//! `Sale.json?completed=true&voided=false&shipToID=>,0&load_relations=["ShipTo"]
+//! &sort=timeStamp`. Sales not shipped yet, and sales that were not posted from another system,
+//! advance the cursor and emit nothing.
 //!
 //! The fulfilment: order-ref = the sale's `referenceNumber` (the online order id), no lines (an
 //! R-Series sale has one ShipTo, so ticking it ships the whole sale: the target ships whatever
 //! of the order is still open, which leaves out units refunded before the parcel left), carrier
-//! and tracking number from `shipNote` ([`tracking`]); source-id = the `saleID`, version = the ShipTo's
-//! `timeStamp` with a digest of the fulfilment, so re-reading a sale whose ShipTo did not change
-//! is a ledger duplicate and a corrected tracking number is a new version.
+//! and tracking number from `shipNote` ([`tracking`]); source-id = the `saleID`, version = the
+//! ShipTo's `timeStamp` with a digest of the fulfilment, so re-reading a sale whose ShipTo did
+//! not change is a ledger duplicate and a corrected tracking number is a new version.
 //!
 //! Deliberately not here: several parcels per sale (R-Series has one ShipTo per sale, so a
-//! partial shipment cannot be recorded there), and writing (Lightspeed is where shipping is recorded, not where it is sent).
+//! partial shipment cannot be recorded there), and writing (Lightspeed is where shipping is
+//! recorded, not where it is sent).
 
 use weft_sdk::connector::Failure;
 use weft_sdk::model::{Entity, Fulfilment};
@@ -26,7 +28,7 @@ use super::{attr, content_version, meta};
 use crate::client::Client;
 use crate::cursor::Cursor;
 use crate::scan::{Source, scan};
-use crate::wire::Sale;
+use crate::wire::{Sale, ShipTo};
 
 /// Carrier and tracking number from a `shipNote`: the last word is the tracking number when it
 /// has a digit and at least 6 letters or digits; the words before it (labels such as `Tracking:`
@@ -55,12 +57,23 @@ pub fn tracking(note: &str) -> (Option<String>, Option<String>) {
     (carrier, Some(last.to_string()))
 }
 
+/// The ShipTo and the external order `(system, ref)` of a shipped sale posted from another
+/// system's order; `None` for any other sale.
+fn shipped_online(s: &Sale) -> Option<(&ShipTo, (&str, &str))> {
+    let ship_to = s.ship_to.as_ref().filter(|t| t.shipped)?;
+    Some((ship_to, external_ref(s)?))
+}
+
 /// The fulfilment of a shipped sale posted from an online order; `None` for any other sale.
 pub fn fulfilment(s: &Sale) -> Option<Fulfilment> {
-    let ship_to = s.ship_to.as_ref().filter(|t| t.shipped)?;
-    let (system, order_ref) = external_ref(s)?;
+    let (ship_to, (system, order_ref)) = shipped_online(s)?;
     let (carrier, tracking_number) = tracking(&ship_to.ship_note);
-    let mut m = meta(s.sale_id.to_string(), &ship_to.time_stamp);
+    let stamp = if ship_to.time_stamp.is_empty() {
+        &s.time_stamp
+    } else {
+        &ship_to.time_stamp
+    };
+    let mut m = meta(s.sale_id.to_string(), stamp);
     m.attributes.push(attr(
         "weft.original-order-key",
         format!("order:{system}:{order_ref}"),
@@ -71,11 +84,6 @@ pub fn fulfilment(s: &Sale) -> Option<Fulfilment> {
         lines: Vec::new(),
         carrier,
         tracking_number,
-    };
-    let stamp = if ship_to.time_stamp.is_empty() {
-        &s.time_stamp
-    } else {
-        &ship_to.time_stamp
     };
     f.meta.version = content_version(stamp, &f);
     Some(f)
@@ -98,7 +106,7 @@ pub fn read(
         ],
     };
     let got = scan::<Sale>(client, &src, cursor, want.min(100), |s| {
-        fulfilment(s).is_some()
+        shipped_online(s).is_some()
     })?;
     let out = got
         .rows

@@ -105,16 +105,19 @@ pub fn read(
     let items = items_by_id(client, &ids)?;
     let mut out = Vec::new();
     for (item_id, names) in touched {
-        let item = items.get(&item_id);
-        match item.map(Item::sku).filter(|s| !s.is_empty()) {
-            Some(sku) => out.extend(names.into_iter().map(|name| {
-                let level = group_level(item.expect("found"), sku, name, &groups[name]);
-                Entity::InventoryLevel(level)
-            })),
-            None => client.log(
-                Level::Warn,
-                &format!("item {item_id} is missing or has no SKU; its stock groups are skipped"),
-            ),
+        let Some((item, sku)) = items
+            .get(&item_id)
+            .map(|i| (i, i.sku()))
+            .filter(|(_, sku)| !sku.is_empty())
+        else {
+            let why =
+                format!("item {item_id} is missing or has no SKU; its stock groups are skipped");
+            client.log(Level::Warn, &why);
+            continue;
+        };
+        for name in names {
+            let level = group_level(item, sku, name, &groups[name]);
+            out.push(Entity::InventoryLevel(level));
         }
     }
     Ok((out, got.caught_up))

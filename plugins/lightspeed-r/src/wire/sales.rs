@@ -50,8 +50,6 @@ pub struct Sale {
     pub lines: SaleLines,
     #[serde(rename = "SalePayments", deserialize_with = "lenient::container")]
     pub payments: SalePayments,
-    #[serde(rename = "shipToID", deserialize_with = "lenient::u64")]
-    pub ship_to_id: u64,
     #[serde(rename = "ShipTo", deserialize_with = "lenient::object")]
     pub ship_to: Option<ShipTo>,
 }
@@ -61,8 +59,6 @@ pub struct Sale {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ShipTo {
-    #[serde(rename = "shipToID", deserialize_with = "lenient::u64")]
-    pub ship_to_id: u64,
     #[serde(deserialize_with = "lenient::bool")]
     pub shipped: bool,
     #[serde(deserialize_with = "lenient::string")]

@@ -73,6 +73,17 @@ impl Store {
         Ok(id)
     }
 
+    /// Ship a sale as the shop does: tick its ShipTo `shipped` and write `note` in `shipNote`
+    /// (creating the ShipTo if the sale has none).
+    pub fn ship(&mut self, sale_id: u64, note: String, now: i64) -> Result<u64, ApiError> {
+        let patch = ShipToPatch {
+            shipped: Some(true),
+            ship_note: Some(note),
+            ..Default::default()
+        };
+        self.patch_ship_to(sale_id, patch, now)
+    }
+
     /// Sales that have a ShipTo not yet shipped, oldest first.
     pub fn unshipped(&self) -> Vec<u64> {
         self.ship_tos
