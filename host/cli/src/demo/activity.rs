@@ -2,7 +2,8 @@
 //! in Lightspeed (sale, return, receiving, or shipping a posted online order) and places one
 //! web order in Shopify, through the simulators' own activity generators; every eighth tick a
 //! customer brings part of an online order back to a different shop than the one that shipped
-//! it, so returns of online orders happen in every run. Deliberately not here: syncing (the flows) and checking (`report`).
+//! it, so returns of online orders happen in every run. Deliberately not here: syncing (the
+//! flows) and checking (`report`).
 
 use std::collections::BTreeSet;
 
