@@ -54,19 +54,21 @@ fn outcome(result: Result<weft_engine::Written, Failure>) -> WriteOutcome {
     }
 }
 
-/// Write every record of `page` until each is settled. `Err` for store failures, illegal page
-/// transitions (bugs) and a quarantined target; other target failures settle records through
-/// the retry policy.
+/// Write every record of `page` until each is settled. Keys in the ledger or in `confirmed`
+/// (a page whose commit is still landing) are settled as duplicates, not sent. `Err` for store
+/// failures, illegal page transitions (bugs) and a quarantined target; other target failures
+/// settle records through the retry policy.
 pub async fn settle(
     flow: &Flow,
     ctx: &FlowCtx,
     page: &mut Page,
     mapped: &[Option<Entity>],
+    confirmed: &HashSet<IdempotencyKey>,
 ) -> Result<(), FlowError> {
     let flow_id = flow.spec.id();
     let mut done = HashSet::new();
     for key in page.idempotency_keys() {
-        if ctx.store.ledger_contains(key)? {
+        if confirmed.contains(key) || ctx.store.ledger_contains(key)? {
             done.insert(key.clone());
         }
     }

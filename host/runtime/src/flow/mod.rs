@@ -4,7 +4,8 @@
 //! - [`spec`]: what a flow is, as data;
 //! - [`key`]: how entities are keyed across systems;
 //! - [`ends`], [`memory`]: the calls through a flow's ends (components or native);
-//! - `chain`, `driver`, [`runner`]: one run, page by page, commit by commit;
+//! - `chain`, `driver`, [`runner`], `landing`: one run, page by page, each page's commit
+//!   landing while the next page is written;
 //! - [`replay`], [`reconcile`]: the parked queue and drift;
 //! - [`service`]: triggers, concurrency and status.
 
@@ -12,6 +13,7 @@ mod chain;
 mod driver;
 pub mod ends;
 pub mod key;
+mod landing;
 pub mod memory;
 pub mod reconcile;
 pub mod replay;

@@ -162,7 +162,7 @@ impl FlowCtx {
             policy: &flow.spec.retry,
         };
         page.transform_identity(env)?;
-        settle(flow, self, &mut page, &[]).await?;
+        settle(flow, self, &mut page, &[], &Default::default()).await?;
         let c = page.commit()?;
         self.store.ledger_put(&c.ledger)?;
         for p in &c.parked {

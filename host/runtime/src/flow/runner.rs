@@ -7,14 +7,15 @@
 //! unreachable, unusable transform config) leaves the cursor where it was. Scheduling runs is
 //! `service`'s job; this module runs one when asked.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use weft_store::{Resolution, StoreError, SyncStore};
 use weft_sync::{
-    Clock, Cursor, IdSource, Operation, Page, PageCommit, PageEnv, PageError, StreamId, SyncRecord,
+    Clock, Cursor, IdSource, IdempotencyKey, Operation, Page, PageCommit, PageEnv, PageError,
+    StreamId, SyncRecord,
 };
 use weft_world::types::Entity;
 
@@ -22,6 +23,7 @@ use super::chain::map_chain;
 use super::driver::settle;
 use super::ends::{EndError, MapperEnd, StreamEnd};
 use super::key::{entity_key, fill_payload, from_record, provides, stub};
+use super::landing::Landing;
 use super::spec::{FlowSpec, WriteMode};
 use crate::telemetry::{Event, Telemetry};
 
@@ -177,44 +179,21 @@ impl FlowCtx {
             RunMode::Incremental => flow.spec.source.stream.clone(),
             RunMode::Full => format!("{}#full", flow.spec.source.stream),
         };
-        let mut last = None;
-        loop {
-            let stored = self.store.cursor(&id, &stream)?;
-            let from = stored
-                .as_ref()
-                .map(Cursor::as_str)
-                .filter(|c| *c != FULL_DONE);
-            let page = self.read(flow, from).await?;
-            let next = match (&page.next_cursor, page.records.is_empty()) {
-                (Some(n), _) => {
-                    Cursor::new(n.clone()).map_err(|e| FlowError::Contract(e.to_string()))?
-                }
-                (None, true) => break,
-                (None, false) => {
-                    return Err(FlowError::Contract(format!(
-                        "the source connector of {id} returned {} records without a next cursor; a page with records must say where the next one starts",
-                        page.records.len()
-                    )));
-                }
-            };
-            let has_more = page.has_more;
-            let landed = provided(&page.records);
-            let commit = self
-                .process(
-                    flow,
-                    StreamId::new(&id, &stream),
-                    stored,
-                    next,
-                    page.records,
-                )
-                .await?;
-            report.add(&commit, &landed);
-            report.cursor = Some(commit.new_cursor.as_str().to_string());
-            last = Some(commit.new_cursor);
-            if !has_more {
-                break;
+        let mut in_flight: Option<Landing> = None;
+        let pages = self.pages(flow, &stream, report, &mut in_flight).await;
+        let landed = match in_flight.take() {
+            Some(l) => self.land(l, report).await.map(Some),
+            None => Ok(None),
+        };
+        let last = match (pages, landed) {
+            (Ok(last), Ok(landed)) => landed.or(last),
+            (Err(e), Ok(_)) => return Err(e),
+            (Ok(_), Err(e)) => return Err(e),
+            (Err(e), Err(store)) => {
+                tracing::warn!(flow = %id, error = %store, "the last page's commit failed too");
+                return Err(e);
             }
-        }
+        };
         if mode == RunMode::Full {
             // A flow that never ran incrementally starts where this completed pass ended: the
             // pass read exactly what a first incremental run would (the same reads from no
@@ -246,6 +225,79 @@ impl FlowCtx {
         Ok(())
     }
 
+    /// Read, map and write pages until the source has nothing more, each page's commit landing
+    /// while the next page is worked on (see `landing`). Returns the cursor of the last page
+    /// that landed here; the one still in flight is left in `in_flight` for the caller to land.
+    async fn pages(
+        &self,
+        flow: &Flow,
+        stream: &str,
+        report: &mut RunReport,
+        in_flight: &mut Option<Landing>,
+    ) -> Result<Option<Cursor>, FlowError> {
+        let id = flow.spec.id();
+        let mut last = None;
+        loop {
+            let stored = match in_flight {
+                Some(l) => Some(l.new_cursor().clone()),
+                None => self.store.cursor(&id, stream)?,
+            };
+            let from = stored
+                .as_ref()
+                .map(Cursor::as_str)
+                .filter(|c| *c != FULL_DONE);
+            let page = self.read(flow, from).await?;
+            let next = match (&page.next_cursor, page.records.is_empty()) {
+                (Some(n), _) => {
+                    Cursor::new(n.clone()).map_err(|e| FlowError::Contract(e.to_string()))?
+                }
+                (None, true) => return Ok(last),
+                (None, false) => {
+                    return Err(FlowError::Contract(format!(
+                        "the source connector of {id} returned {} records without a next cursor; a page with records must say where the next one starts",
+                        page.records.len()
+                    )));
+                }
+            };
+            let has_more = page.has_more;
+            let provided = provided(&page.records);
+            let empty = HashSet::new();
+            let confirmed = in_flight.as_ref().map_or(&empty, Landing::confirmed);
+            let commit = self
+                .settle_page(
+                    flow,
+                    StreamId::new(&id, stream),
+                    stored,
+                    next,
+                    page.records,
+                    confirmed,
+                )
+                .await?;
+            if let Some(previous) = in_flight.take() {
+                last = Some(self.land(previous, report).await?);
+            }
+            *in_flight = Some(Landing::start(self.store.clone(), commit, provided));
+            if !has_more {
+                return Ok(last);
+            }
+        }
+    }
+
+    /// Wait for a page's commit to land and account for it; the cursor it set.
+    async fn land(
+        &self,
+        mut landing: Landing,
+        report: &mut RunReport,
+    ) -> Result<Cursor, FlowError> {
+        let provided = std::mem::take(&mut landing.provided);
+        let (commit, result) = landing.landed().await;
+        let seconds = result?;
+        self.report_commit(&commit, seconds);
+        report.add(&commit, &provided);
+        report.cursor = Some(commit.new_cursor.as_str().to_string());
+        Ok(commit.new_cursor)
+    }
+
     async fn read(&self, flow: &Flow, from: Option<&str>) -> Result<weft_engine::Page, FlowError> {
         flow.source
             .read_retrying(from, flow.spec.page_size, false, &self.telemetry)
@@ -265,14 +317,33 @@ impl FlowCtx {
         next: Cursor,
         entities: Vec<Entity>,
     ) -> Result<PageCommit, FlowError> {
-        let records: Vec<SyncRecord> = entities.iter().map(stub).collect();
-        let mut page = Page::read(stream, from, next, records, operation(flow.spec.write));
-        let keep = self.settle_entities(flow, &mut page, entities).await?;
-        let mut commit = page.commit()?;
-        fill_payloads(&mut commit, &keep);
+        let commit = self
+            .settle_page(flow, stream, from, next, entities, &HashSet::new())
+            .await?;
         let started = Instant::now();
         self.store.commit_page(&commit)?;
         self.report_commit(&commit, started.elapsed().as_secs_f64());
+        Ok(commit)
+    }
+
+    /// Map and write one page read from `from` until it is settled; the commit it makes.
+    /// `confirmed` holds keys confirmed by a page whose commit has not landed yet.
+    async fn settle_page(
+        &self,
+        flow: &Flow,
+        stream: StreamId,
+        from: Option<Cursor>,
+        next: Cursor,
+        entities: Vec<Entity>,
+        confirmed: &HashSet<IdempotencyKey>,
+    ) -> Result<PageCommit, FlowError> {
+        let records: Vec<SyncRecord> = entities.iter().map(stub).collect();
+        let mut page = Page::read(stream, from, next, records, operation(flow.spec.write));
+        let keep = self
+            .settle_entities(flow, &mut page, entities, confirmed)
+            .await?;
+        let mut commit = page.commit()?;
+        fill_payloads(&mut commit, &keep);
         Ok(commit)
     }
 
@@ -283,6 +354,7 @@ impl FlowCtx {
         flow: &Flow,
         page: &mut Page,
         entities: Vec<Entity>,
+        confirmed: &HashSet<IdempotencyKey>,
     ) -> Result<Vec<Entity>, FlowError> {
         let env = PageEnv {
             clock: self.clock.as_ref(),
@@ -301,7 +373,7 @@ impl FlowCtx {
             .map(|p| (p.name, p.version))
             .collect();
         page.transform(mapped.outcomes, versions, env)?;
-        settle(flow, self, page, &mapped.entities).await?;
+        settle(flow, self, page, &mapped.entities, confirmed).await?;
         Ok(sources)
     }
 
@@ -416,7 +488,9 @@ impl FlowCtx {
             Ok(e) => e,
             Err(m) => return Err(FlowError::Contract(m)),
         };
-        let keep = self.settle_entities(flow, &mut page, vec![entity]).await?;
+        let keep = self
+            .settle_entities(flow, &mut page, vec![entity], &HashSet::new())
+            .await?;
         let mut c = page.commit()?;
         fill_payloads(&mut c, &keep);
         Ok(if let Some(entry) = c.ledger.pop() {
