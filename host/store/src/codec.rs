@@ -1,10 +1,14 @@
 //! Versioned value encoding: one format-version byte, then JSON.
 //!
 //! Decoding never guesses: an empty value, an unknown version byte or bad JSON is an error naming
-//! the tree and the key. There is no migration yet; when format 2 exists, `decode` will read both.
+//! the tree and the key. Ledger entries have a format of their own ([`LEDGER_FORMAT`]): version
+//! 2 is a JSON array without the idempotency key (the tree's key is that key), a third of the
+//! size of version 1 (the whole entry as an object), which is still read. Entries are not
+//! rewritten: a store holds both until its old entries age out of use.
 
 use crate::{Result, StoreError};
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use weft_sync::{IdempotencyKey, LedgerEntry};
 
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u8 = 1;
@@ -43,6 +47,86 @@ pub(crate) fn decode<T: DeserializeOwned>(
     })
 }
 
+/// The format version of ledger values this build writes; it reads 1 and 2.
+pub const LEDGER_FORMAT: u8 = 2;
+
+/// A ledger entry in format 2, borrowed for writing: every field but the key, in order.
+#[derive(Serialize)]
+struct LedgerRowRef<'a>(
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a Option<String>,
+    &'a Option<String>,
+    u64,
+    &'a [(String, String)],
+);
+
+/// A ledger entry in format 2, as read.
+#[derive(Deserialize)]
+struct LedgerRow(
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    u64,
+    Vec<(String, String)>,
+);
+
+pub(crate) fn encode_ledger(tree: &'static str, l: &LedgerEntry) -> Result<Vec<u8>> {
+    let mut out = vec![LEDGER_FORMAT];
+    let row = LedgerRowRef(
+        &l.flow,
+        &l.stream,
+        &l.key,
+        &l.source_version,
+        &l.target_id,
+        &l.target_version,
+        l.confirmed_ms,
+        &l.plugin_versions,
+    );
+    serde_json::to_writer(&mut out, &row).map_err(|source| StoreError::Encode { tree, source })?;
+    Ok(out)
+}
+
+pub(crate) fn decode_ledger(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<LedgerEntry> {
+    let corrupt = |problem: String| StoreError::Corrupt {
+        tree,
+        key: String::from_utf8_lossy(key).into_owned(),
+        problem,
+    };
+    match bytes.first() {
+        Some(&FORMAT_VERSION) => decode(tree, key, bytes),
+        Some(&LEDGER_FORMAT) => {
+            let row: LedgerRow =
+                serde_json::from_slice(&bytes[1..]).map_err(|e| corrupt(e.to_string()))?;
+            let idempotency_key =
+                std::str::from_utf8(key).map_err(|_| corrupt("the key is not UTF-8".into()))?;
+            Ok(LedgerEntry {
+                idempotency_key: IdempotencyKey::from_stored(idempotency_key),
+                flow: row.0,
+                stream: row.1,
+                key: row.2,
+                source_version: row.3,
+                target_id: row.4,
+                target_version: row.5,
+                confirmed_ms: row.6,
+                plugin_versions: row.7,
+            })
+        }
+        Some(&found) => Err(StoreError::UnknownVersion {
+            tree,
+            key: String::from_utf8_lossy(key).into_owned(),
+            found,
+            supported: LEDGER_FORMAT,
+        }),
+        None => Err(corrupt("empty value".into())),
+    }
+}
+
 /// The key of a stream's cursor: the JSON array `["flow","stream"]` (unambiguous and readable).
 pub(crate) fn stream_key(flow: &str, stream: &str) -> Vec<u8> {
     serde_json::to_vec(&(flow, stream)).expect("a pair of strings always serializes")
@@ -77,6 +161,56 @@ mod tests {
         ));
         assert!(matches!(
             decode::<String>("t", b"k", &[]),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    fn entry() -> LedgerEntry {
+        LedgerEntry {
+            idempotency_key: IdempotencyKey::derive(
+                "f",
+                "SKU@1",
+                "v1",
+                weft_sync::Operation::Upsert,
+            ),
+            flow: "acme/stock".into(),
+            stream: "inventory".into(),
+            key: "SKU@1".into(),
+            source_version: "v1".into(),
+            target_id: Some("gid://1".into()),
+            target_version: None,
+            confirmed_ms: 1_700_000_000_000,
+            plugin_versions: vec![("noop".into(), "1".into())],
+        }
+    }
+
+    #[test]
+    fn ledger_entries_read_back_from_both_formats_and_the_new_one_is_smaller() {
+        let l = entry();
+        let key = l.idempotency_key.as_str().as_bytes();
+        let v2 = encode_ledger("ledger", &l).unwrap();
+        let v1 = encode("ledger", &l).unwrap();
+        assert_eq!((v2[0], v1[0]), (LEDGER_FORMAT, FORMAT_VERSION));
+        assert_eq!(decode_ledger("ledger", key, &v2).unwrap(), l);
+        assert_eq!(decode_ledger("ledger", key, &v1).unwrap(), l);
+        assert!(
+            v2.len() * 2 < v1.len(),
+            "{} vs {} bytes",
+            v2.len(),
+            v1.len()
+        );
+        let mut newer = v2.clone();
+        newer[0] = LEDGER_FORMAT + 1;
+        assert!(matches!(
+            decode_ledger("ledger", key, &newer),
+            Err(StoreError::UnknownVersion {
+                found: 3,
+                supported: 2,
+                ..
+            })
+        ));
+        assert!(matches!(
+            decode_ledger("ledger", key, &v2[..v2.len() - 1]),
             Err(StoreError::Corrupt { .. })
         ));
     }

@@ -24,7 +24,7 @@ mod error;
 mod memory;
 mod sled_store;
 
-pub use codec::FORMAT_VERSION;
+pub use codec::{FORMAT_VERSION, LEDGER_FORMAT};
 pub use error::StoreError;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;

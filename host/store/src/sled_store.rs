@@ -4,11 +4,13 @@
 //! `waiting` (key: record id), `parked_key` (index: idempotency key -> parked id, so one effect
 //! is parked once: a record parking again folds into its entry, see
 //! [`ParkedRecord::parked_again`]), `waiting_dep` (index, key `["dependency","id"]`) and `meta`.
-//! Every value is versioned (see `codec`). Multi-tree changes use `sled::Transactional`, so a
+//! Every value is versioned (see `codec`; ledger values have a compact format of their own). Multi-tree changes use `sled::Transactional`, so a
 //! page commit or a resolution lands entirely or not at all, and each is flushed to disk before
 //! it returns. Reads that meet a corrupt value fail with its tree and key; they never skip it.
 
-use crate::codec::{FORMAT_VERSION, decode, dep_key, dep_prefix, encode, stream_key};
+use crate::codec::{
+    FORMAT_VERSION, decode, decode_ledger, dep_key, dep_prefix, encode, encode_ledger, stream_key,
+};
 use crate::{Resolution, Result, StoreError, SyncStore};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -78,7 +80,7 @@ struct Writes {
 
 impl Writes {
     fn ledger(&mut self, l: &LedgerEntry) -> Result<()> {
-        let v = encode(LEDGER, l)?;
+        let v = encode_ledger(LEDGER, l)?;
         self.ledger
             .push((l.idempotency_key.as_str().as_bytes().to_vec(), v));
         Ok(())

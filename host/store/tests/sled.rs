@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use weft_store::{FORMAT_VERSION, SledStore, StoreError, SyncStore};
+use weft_store::{FORMAT_VERSION, LEDGER_FORMAT, SledStore, StoreError, SyncStore};
 use weft_sync::{ErrorClass, ReplayFilter};
 
 #[test]
@@ -140,5 +140,35 @@ fn unknown_format_version_is_reported_not_reset() {
         cursors.get(&k).unwrap().unwrap()[0],
         FORMAT_VERSION + 1,
         "left untouched"
+    );
+}
+
+#[test]
+fn ledger_entries_of_the_first_format_stay_readable_next_to_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = ledger("old");
+    {
+        let s = SledStore::open(dir.path()).unwrap();
+        // What a store written before the compact ledger format holds: the whole entry as JSON.
+        let mut v1 = vec![FORMAT_VERSION];
+        serde_json::to_writer(&mut v1, &old).unwrap();
+        s.raw_tree("ledger")
+            .unwrap()
+            .insert(old.idempotency_key.as_str(), v1)
+            .unwrap();
+        s.commit_page(&commit(None, "c1", "a")).unwrap();
+    }
+    let s = SledStore::open(dir.path()).unwrap();
+    assert_eq!(s.ledger_get(&old.idempotency_key).unwrap(), Some(old));
+    assert_eq!(s.ledger_get(&key("a-ok")).unwrap(), Some(ledger("a-ok")));
+    let written = s
+        .raw_tree("ledger")
+        .unwrap()
+        .get(key("a-ok").as_str())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        written[0], LEDGER_FORMAT,
+        "new entries use the compact format"
     );
 }

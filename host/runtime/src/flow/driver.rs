@@ -54,24 +54,52 @@ fn outcome(result: Result<weft_engine::Written, Failure>) -> WriteOutcome {
     }
 }
 
-/// Write every record of `page` until each is settled. Keys in the ledger or in `confirmed`
-/// (a page whose commit is still landing) are settled as duplicates, not sent. `Err` for store
-/// failures, illegal page transitions (bugs) and a quarantined target; other target failures
-/// settle records through the retry policy.
+/// Look a page's keys up in the ledger on a blocking thread, so the lookups overlap whatever
+/// the caller does before awaiting (the transform). Resolves to the keys found there or in
+/// `confirmed` (confirmed by a page whose commit is still landing).
+pub fn ledger_hits(
+    ctx: &FlowCtx,
+    page: &Page,
+    confirmed: &HashSet<IdempotencyKey>,
+) -> impl Future<Output = Result<HashSet<IdempotencyKey>, FlowError>> + use<> {
+    let (done, keys): (Vec<_>, Vec<_>) = page
+        .idempotency_keys()
+        .cloned()
+        .partition(|k| confirmed.contains(k));
+    let mut done: HashSet<_> = done.into_iter().collect();
+    let store = ctx.store.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let mut found = Vec::new();
+        for key in keys {
+            if store.ledger_contains(&key)? {
+                found.push(key);
+            }
+        }
+        Ok::<_, weft_store::StoreError>(found)
+    });
+    async move {
+        let found = match task.await {
+            Ok(found) => found?,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("ledger lookup task cancelled: {e}"),
+        };
+        done.extend(found);
+        Ok(done)
+    }
+}
+
+/// Write every record of `page` until each is settled. Keys in `done` (see [`ledger_hits`])
+/// are settled as duplicates, not sent. `Err` for store failures, illegal page transitions
+/// (bugs) and a quarantined target; other target failures settle records through the retry
+/// policy.
 pub async fn settle(
     flow: &Flow,
     ctx: &FlowCtx,
     page: &mut Page,
     mapped: &[Option<Entity>],
-    confirmed: &HashSet<IdempotencyKey>,
+    done: HashSet<IdempotencyKey>,
 ) -> Result<(), FlowError> {
     let flow_id = flow.spec.id();
-    let mut done = HashSet::new();
-    for key in page.idempotency_keys() {
-        if confirmed.contains(key) || ctx.store.ledger_contains(key)? {
-            done.insert(key.clone());
-        }
-    }
     let mut last_class: HashMap<usize, ErrorClass> = HashMap::new();
     let env = PageEnv {
         clock: ctx.clock.as_ref(),

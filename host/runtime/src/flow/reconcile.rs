@@ -16,7 +16,7 @@ use weft_sync::{
 use weft_world::types::Entity;
 
 use super::chain::map_chain;
-use super::driver::settle;
+use super::driver::{ledger_hits, settle};
 use super::ends::StreamEnd;
 use super::key::{entity_key, fields};
 use super::runner::{Flow, FlowCtx, FlowError, transform_error};
@@ -162,7 +162,8 @@ impl FlowCtx {
             policy: &flow.spec.retry,
         };
         page.transform_identity(env)?;
-        settle(flow, self, &mut page, &[], &Default::default()).await?;
+        let done = ledger_hits(self, &page, &Default::default()).await?;
+        settle(flow, self, &mut page, &[], done).await?;
         let c = page.commit()?;
         self.store.ledger_put(&c.ledger)?;
         for p in &c.parked {

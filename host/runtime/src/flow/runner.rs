@@ -20,7 +20,7 @@ use weft_sync::{
 use weft_world::types::Entity;
 
 use super::chain::map_chain;
-use super::driver::settle;
+use super::driver::{ledger_hits, settle};
 use super::ends::{EndError, MapperEnd, StreamEnd};
 use super::key::{entity_key, fill_payload, from_record, provides, stub};
 use super::landing::Landing;
@@ -362,6 +362,7 @@ impl FlowCtx {
             policy: &flow.spec.retry,
         };
         let sources = entities.clone();
+        let done = ledger_hits(self, page, confirmed);
         let mapped = map_chain(&flow.mappers, entities, &self.telemetry)
             .await
             .map_err(|m| transform_error(flow, m))?;
@@ -373,7 +374,7 @@ impl FlowCtx {
             .map(|p| (p.name, p.version))
             .collect();
         page.transform(mapped.outcomes, versions, env)?;
-        settle(flow, self, page, &mapped.entities, confirmed).await?;
+        settle(flow, self, page, &mapped.entities, done.await?).await?;
         Ok(sources)
     }
 

@@ -42,13 +42,20 @@ impl SyncStore for SledStore {
     }
 
     fn ledger_get(&self, key: &IdempotencyKey) -> Result<Option<LedgerEntry>> {
-        self.get(&self.ledger, LEDGER, key.as_str().as_bytes())
+        let key = key.as_str().as_bytes();
+        match self.ledger.get(key).map_err(sled_err("read"))? {
+            Some(v) => decode_ledger(LEDGER, key, &v).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn ledger_put(&self, entries: &[LedgerEntry]) -> Result<()> {
         let mut batch = sled::Batch::default();
         for l in entries {
-            batch.insert(l.idempotency_key.as_str().as_bytes(), encode(LEDGER, l)?);
+            batch.insert(
+                l.idempotency_key.as_str().as_bytes(),
+                encode_ledger(LEDGER, l)?,
+            );
         }
         self.ledger
             .apply_batch(batch)
