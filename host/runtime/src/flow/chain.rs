@@ -16,6 +16,8 @@ use super::key::stub;
 use crate::telemetry::Telemetry;
 
 enum State {
+    /// Not transformed yet: the input record at the same index.
+    Source,
     Live(Box<Entity>),
     Done(TransformOutcome),
 }
@@ -33,29 +35,33 @@ pub struct Mapped {
 /// unusable transform config (nothing is settled then).
 pub async fn map_chain(
     mappers: &[MapperEnd],
-    entities: Vec<Entity>,
+    entities: &[Entity],
     t: &Telemetry,
 ) -> Result<Mapped, String> {
-    let mut states: Vec<State> = entities
-        .into_iter()
-        .map(|e| State::Live(Box::new(e)))
-        .collect();
+    let mut states: Vec<State> = entities.iter().map(|_| State::Source).collect();
     for mapper in mappers {
         let name = mapper.plugin().map(|p| p.to_string()).unwrap_or_default();
         let live: Vec<usize> = (0..states.len())
-            .filter(|i| matches!(states[*i], State::Live(_)))
+            .filter(|i| !matches!(states[*i], State::Done(_)))
             .collect();
         if live.is_empty() {
             break;
         }
-        let batch: Vec<Entity> = live
-            .iter()
-            .map(|i| match &states[*i] {
-                State::Live(e) => (**e).clone(),
-                State::Done(_) => unreachable!("filtered to live"),
-            })
-            .collect();
-        match map_isolating(mapper, &batch, t).await {
+        // The first transform reads the page as it came; later ones what is still live.
+        let owned: Vec<Entity>;
+        let batch: &[Entity] = if matches!(states.first(), Some(State::Source)) {
+            entities
+        } else {
+            owned = live
+                .iter()
+                .map(|i| match &states[*i] {
+                    State::Live(e) => (**e).clone(),
+                    State::Source | State::Done(_) => unreachable!("filtered to live"),
+                })
+                .collect();
+            &owned
+        };
+        match map_isolating(mapper, batch, t).await {
             Ok(outcomes) => {
                 for (i, outcome) in live.into_iter().zip(outcomes) {
                     states[i] = apply(&name, outcome);
@@ -68,22 +74,22 @@ pub async fn map_chain(
         outcomes: Vec::with_capacity(states.len()),
         entities: Vec::with_capacity(states.len()),
     };
-    for s in states {
-        match s {
-            State::Live(e) => {
-                mapped.outcomes.push(TransformOutcome::Emit(stub(&e)));
-                mapped.entities.push(Some(*e));
-            }
+    for (s, source) in states.into_iter().zip(entities) {
+        let e = match s {
+            State::Source => source.clone(),
+            State::Live(e) => *e,
             State::Done(o) => {
                 mapped.outcomes.push(o);
                 mapped.entities.push(None);
+                continue;
             }
-        }
+        };
+        mapped.outcomes.push(TransformOutcome::Emit(stub(&e)));
+        mapped.entities.push(Some(e));
     }
     Ok(mapped)
 }
 
-/// One result per record: the batch's outcomes, or per-record ones after a plugin failure.
 async fn map_isolating(
     mapper: &MapperEnd,
     batch: &[Entity],

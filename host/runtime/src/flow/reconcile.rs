@@ -79,13 +79,10 @@ impl FlowCtx {
         for e in read_all(&flow.source, false, self).await? {
             newest.insert(entity_key(&e), e);
         }
-        let chain = map_chain(
-            &flow.mappers,
-            newest.into_values().collect(),
-            &self.telemetry,
-        )
-        .await
-        .map_err(|m| transform_error(flow, m))?;
+        let newest: Vec<Entity> = newest.into_values().collect();
+        let chain = map_chain(&flow.mappers, &newest, &self.telemetry)
+            .await
+            .map_err(|m| transform_error(flow, m))?;
         let mut unmappable = 0;
         let mut mapped: Vec<SyncRecord> = Vec::new();
         for (o, e) in chain.outcomes.into_iter().zip(chain.entities) {

@@ -361,9 +361,8 @@ impl FlowCtx {
             ids: self.ids.as_ref(),
             policy: &flow.spec.retry,
         };
-        let sources = entities.clone();
         let done = ledger_hits(self, page, confirmed);
-        let mapped = map_chain(&flow.mappers, entities, &self.telemetry)
+        let mapped = map_chain(&flow.mappers, &entities, &self.telemetry)
             .await
             .map_err(|m| transform_error(flow, m))?;
         let versions = flow
@@ -375,7 +374,7 @@ impl FlowCtx {
             .collect();
         page.transform(mapped.outcomes, versions, env)?;
         settle(flow, self, page, &mapped.entities, done.await?).await?;
-        Ok(sources)
+        Ok(entities)
     }
 
     fn report_commit(&self, c: &PageCommit, seconds: f64) {
