@@ -2,9 +2,9 @@
 //!
 //! Decoding never guesses: an empty value, an unknown version byte or bad JSON is an error naming
 //! the tree and the key. Ledger entries have a format of their own ([`LEDGER_FORMAT`]): version
-//! 2 is a JSON array without the idempotency key (the tree's key is that key), a third of the
+//! 2 is a JSON array without the idempotency key (the tree's key is that key), under half the
 //! size of version 1 (the whole entry as an object), which is still read. Entries are not
-//! rewritten: a store holds both until its old entries age out of use.
+//! rewritten: a store written before format 2 keeps its old entries in format 1.
 
 use crate::{Result, StoreError};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -24,25 +24,41 @@ pub(crate) fn decode<T: DeserializeOwned>(
     key: &[u8],
     bytes: &[u8],
 ) -> Result<T> {
-    let key = || String::from_utf8_lossy(key).into_owned();
-    let Some((&version, body)) = bytes.split_first() else {
-        return Err(StoreError::Corrupt {
-            tree,
-            key: key(),
-            problem: "empty value".into(),
-        });
-    };
-    if version != FORMAT_VERSION {
-        return Err(StoreError::UnknownVersion {
-            tree,
-            key: key(),
-            found: version,
-            supported: FORMAT_VERSION,
-        });
+    match versioned(tree, key, bytes)? {
+        (FORMAT_VERSION, body) => from_json(tree, key, body),
+        (found, _) => Err(unknown_version(tree, key, found, FORMAT_VERSION)),
     }
+}
+
+fn key_text(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).into_owned()
+}
+
+/// A value's version byte and body; an empty value is corrupt.
+fn versioned<'a>(tree: &'static str, key: &[u8], bytes: &'a [u8]) -> Result<(u8, &'a [u8])> {
+    match bytes.split_first() {
+        Some((&version, body)) => Ok((version, body)),
+        None => Err(StoreError::Corrupt {
+            tree,
+            key: key_text(key),
+            problem: "empty value".into(),
+        }),
+    }
+}
+
+fn unknown_version(tree: &'static str, key: &[u8], found: u8, supported: u8) -> StoreError {
+    StoreError::UnknownVersion {
+        tree,
+        key: key_text(key),
+        found,
+        supported,
+    }
+}
+
+fn from_json<T: DeserializeOwned>(tree: &'static str, key: &[u8], body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| StoreError::Corrupt {
         tree,
-        key: key(),
+        key: key_text(key),
         problem: e.to_string(),
     })
 }
@@ -93,38 +109,27 @@ pub(crate) fn encode_ledger(tree: &'static str, l: &LedgerEntry) -> Result<Vec<u
 }
 
 pub(crate) fn decode_ledger(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<LedgerEntry> {
-    let corrupt = |problem: String| StoreError::Corrupt {
-        tree,
-        key: String::from_utf8_lossy(key).into_owned(),
-        problem,
+    let row: LedgerRow = match versioned(tree, key, bytes)? {
+        (FORMAT_VERSION, body) => return from_json(tree, key, body),
+        (LEDGER_FORMAT, body) => from_json(tree, key, body)?,
+        (found, _) => return Err(unknown_version(tree, key, found, LEDGER_FORMAT)),
     };
-    match bytes.first() {
-        Some(&FORMAT_VERSION) => decode(tree, key, bytes),
-        Some(&LEDGER_FORMAT) => {
-            let row: LedgerRow =
-                serde_json::from_slice(&bytes[1..]).map_err(|e| corrupt(e.to_string()))?;
-            let idempotency_key =
-                std::str::from_utf8(key).map_err(|_| corrupt("the key is not UTF-8".into()))?;
-            Ok(LedgerEntry {
-                idempotency_key: IdempotencyKey::from_stored(idempotency_key),
-                flow: row.0,
-                stream: row.1,
-                key: row.2,
-                source_version: row.3,
-                target_id: row.4,
-                target_version: row.5,
-                confirmed_ms: row.6,
-                plugin_versions: row.7,
-            })
-        }
-        Some(&found) => Err(StoreError::UnknownVersion {
-            tree,
-            key: String::from_utf8_lossy(key).into_owned(),
-            found,
-            supported: LEDGER_FORMAT,
-        }),
-        None => Err(corrupt("empty value".into())),
-    }
+    let idempotency_key = std::str::from_utf8(key).map_err(|_| StoreError::Corrupt {
+        tree,
+        key: key_text(key),
+        problem: "the key is not UTF-8".into(),
+    })?;
+    Ok(LedgerEntry {
+        idempotency_key: IdempotencyKey::from_stored(idempotency_key),
+        flow: row.0,
+        stream: row.1,
+        key: row.2,
+        source_version: row.3,
+        target_id: row.4,
+        target_version: row.5,
+        confirmed_ms: row.6,
+        plugin_versions: row.7,
+    })
 }
 
 /// The key of a stream's cursor: the JSON array `["flow","stream"]` (unambiguous and readable).

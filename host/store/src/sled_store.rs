@@ -4,9 +4,9 @@
 //! `waiting` (key: record id), `parked_key` (index: idempotency key -> parked id, so one effect
 //! is parked once: a record parking again folds into its entry, see
 //! [`ParkedRecord::parked_again`]), `waiting_dep` (index, key `["dependency","id"]`) and `meta`.
-//! Every value is versioned (see `codec`; ledger values have a compact format of their own). Multi-tree changes use `sled::Transactional`, so a
-//! page commit or a resolution lands entirely or not at all, and each is flushed to disk before
-//! it returns. Reads that meet a corrupt value fail with its tree and key; they never skip it.
+//! Every value is versioned (see `codec`; ledger values have a compact format of their own).
+//! Multi-tree changes use `sled::Transactional`, so a page commit or a resolution lands entirely
+//! or not at all, and each is flushed to disk before it returns. Reads that meet a corrupt value fail with its tree and key; they never skip it.
 
 use crate::codec::{
     FORMAT_VERSION, decode, decode_ledger, dep_key, dep_prefix, encode, encode_ledger, stream_key,
@@ -203,8 +203,17 @@ impl SledStore {
         name: &'static str,
         key: &[u8],
     ) -> Result<Option<T>> {
+        Self::get_with(tree, key, |v| decode(name, key, v))
+    }
+
+    /// The value at `key`, read with `decode`.
+    fn get_with<T>(
+        tree: &Tree,
+        key: &[u8],
+        decode: impl FnOnce(&[u8]) -> Result<T>,
+    ) -> Result<Option<T>> {
         match tree.get(key).map_err(sled_err("read"))? {
-            Some(v) => decode(name, key, &v).map(Some),
+            Some(v) => decode(&v).map(Some),
             None => Ok(None),
         }
     }

@@ -90,6 +90,7 @@ pub async fn map_chain(
     Ok(mapped)
 }
 
+/// One result per record: the batch's outcomes, or per-record ones after a plugin failure.
 async fn map_isolating(
     mapper: &MapperEnd,
     batch: &[Entity],

@@ -43,10 +43,7 @@ impl SyncStore for SledStore {
 
     fn ledger_get(&self, key: &IdempotencyKey) -> Result<Option<LedgerEntry>> {
         let key = key.as_str().as_bytes();
-        match self.ledger.get(key).map_err(sled_err("read"))? {
-            Some(v) => decode_ledger(LEDGER, key, &v).map(Some),
-            None => Ok(None),
-        }
+        Self::get_with(&self.ledger, key, |v| decode_ledger(LEDGER, key, v))
     }
 
     fn ledger_put(&self, entries: &[LedgerEntry]) -> Result<()> {
