@@ -15,6 +15,7 @@ use weft_sync::{
 };
 
 use super::key::{entity_key, from_record, meta};
+use super::landing::joined;
 use super::runner::{Flow, FlowCtx, FlowError};
 use super::spec::WriteMode;
 use crate::telemetry::Event;
@@ -78,12 +79,7 @@ pub fn ledger_hits(
         Ok::<_, weft_store::StoreError>(found)
     });
     async move {
-        let found = match task.await {
-            Ok(found) => found?,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => panic!("ledger lookup task cancelled: {e}"),
-        };
-        done.extend(found);
+        done.extend(joined(task).await?);
         Ok(done)
     }
 }

@@ -28,8 +28,16 @@ pub(crate) struct Landing {
     confirmed: HashSet<IdempotencyKey>,
     new_cursor: Cursor,
     /// Per source key, the dependencies the page's confirmed writes make available.
-    pub provided: HashMap<String, Vec<String>>,
+    provided: HashMap<String, Vec<String>>,
 }
+
+/// What a landed commit hands back: the commit, what its writes provide, and the store's
+/// answer (how long it took).
+pub(crate) type Landed = (
+    PageCommit,
+    HashMap<String, Vec<String>>,
+    Result<f64, StoreError>,
+);
 
 impl Landing {
     /// Start applying `commit` on a blocking thread.
@@ -67,13 +75,18 @@ impl Landing {
         &self.new_cursor
     }
 
-    /// Wait until the commit is in the store; the commit and how long the store took.
-    pub async fn landed(self) -> (PageCommit, Result<f64, StoreError>) {
-        match self.task.await {
-            Ok(done) => done,
-            // The store panicked: carry the panic on rather than guess what landed.
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => panic!("page commit task cancelled: {e}"),
-        }
+    /// Wait until the commit is in the store.
+    pub async fn landed(self) -> Landed {
+        let (commit, result) = joined(self.task).await;
+        (commit, self.provided, result)
+    }
+}
+
+/// The result of a blocking task. A panic in it is carried on rather than guessed around.
+pub(crate) async fn joined<T>(task: tokio::task::JoinHandle<T>) -> T {
+    match task.await {
+        Ok(done) => done,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("a blocking store task was cancelled: {e}"),
     }
 }

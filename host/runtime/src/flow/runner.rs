@@ -284,13 +284,8 @@ impl FlowCtx {
     }
 
     /// Wait for a page's commit to land and account for it; the cursor it set.
-    async fn land(
-        &self,
-        mut landing: Landing,
-        report: &mut RunReport,
-    ) -> Result<Cursor, FlowError> {
-        let provided = std::mem::take(&mut landing.provided);
-        let (commit, result) = landing.landed().await;
+    async fn land(&self, landing: Landing, report: &mut RunReport) -> Result<Cursor, FlowError> {
+        let (commit, provided, result) = landing.landed().await;
         let seconds = result?;
         self.report_commit(&commit, seconds);
         report.add(&commit, &provided);
