@@ -2,6 +2,7 @@
 
 mod host;
 mod platform;
+mod store;
 mod sync;
 
 use std::path::PathBuf;
@@ -32,6 +33,13 @@ pub enum BenchCommand {
         #[arg(long)]
         plugins_dir: Option<PathBuf>,
     },
+    /// Sync store: page commits of 1,000 ledger entries into sled, lookups, and sled's plain
+    /// insert rate for the same bytes (the ceiling the store puts on a sync).
+    Store {
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+    },
     /// Platforms: full stock sync Lightspeed -> Shopify at the simulators' rate limits, and the
     /// time from a shop sale to the new quantity online.
     Platform {
@@ -61,6 +69,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
             memory_store,
             plugins_dir,
         } => sync::run(plugins_dir, memory_store).await,
+        BenchCommand::Store { json: _ } => store::run(),
         BenchCommand::Platform {
             json: _,
             skus,

@@ -1,6 +1,7 @@
 //! The embedded default [`SyncStore`], on sled 0.34.
 //!
-//! Trees: `cursors` (key `["flow","stream"]`), `ledger` (key: idempotency key), `parked` and
+//! Trees: `cursors` (key `["flow","stream"]`), `ledger` (key: idempotency key),
+//! `ledger_journal` (page ledger entries on their way into `ledger`, see `journal`), `parked` and
 //! `waiting` (key: record id), `parked_key` (index: idempotency key -> parked id, so one effect
 //! is parked once: a record parking again folds into its entry, see
 //! [`ParkedRecord::parked_again`]), `waiting_dep` (index, key `["dependency","id"]`) and `meta`.
@@ -17,12 +18,14 @@ use serde_json::Value;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::{Transactional, Tree};
 use std::path::Path;
+use std::sync::Arc;
 use weft_sync::{
     Cursor, IdempotencyKey, LedgerEntry, PageCommit, ParkedRecord, ReplayFilter, WaitingRecord,
 };
 
 const CURSORS: &str = "cursors";
 const LEDGER: &str = "ledger";
+const LEDGER_JOURNAL: &str = "ledger_journal";
 const PARKED: &str = "parked";
 const PARKED_KEY: &str = "parked_key";
 const WAITING: &str = "waiting";
@@ -35,6 +38,9 @@ pub struct SledStore {
     db: sled::Db,
     cursors: Tree,
     ledger: Tree,
+    journal: Tree,
+    /// Journalled ledger entries not yet in `ledger` (shared by clones).
+    pending: Arc<journal::Pending>,
     parked: Tree,
     parked_key: Tree,
     waiting: Tree,
@@ -157,6 +163,8 @@ impl SledStore {
         let store = Self {
             cursors: tree(CURSORS)?,
             ledger: tree(LEDGER)?,
+            journal: tree(LEDGER_JOURNAL)?,
+            pending: Arc::default(),
             parked: tree(PARKED)?,
             parked_key: tree(PARKED_KEY)?,
             waiting: tree(WAITING)?,
@@ -164,6 +172,7 @@ impl SledStore {
             meta: tree(META)?,
             db,
         };
+        store.replay_journal()?;
         store.index_parked()?;
         Ok(store)
     }
@@ -254,6 +263,40 @@ impl SledStore {
         )
     }
 
+    /// A page commit's transaction: check and move the cursor, and write the page's journalled
+    /// ledger entries (`journal`: id and value) and its parked and waiting records (`w`).
+    fn commit_transaction(
+        &self,
+        c: &PageCommit,
+        w: &Writes,
+        journal: Option<&([u8; 8], Vec<u8>)>,
+    ) -> Result<()> {
+        let key = stream_key(&c.flow, &c.stream);
+        let cursor = encode(CURSORS, &c.new_cursor)?;
+        let (l, p, pk, wt, d) = self.write_trees();
+        (&self.cursors, &self.journal, l, p, pk, wt, d)
+            .transaction(|(cur, j, l, p, pk, wt, d)| {
+                let found: Option<Cursor> = match cur.get(&key)? {
+                    Some(v) => Some(decode(CURSORS, &key, &v).map_err(abort)?),
+                    None => None,
+                };
+                if found != c.from_cursor {
+                    return Err(abort(StoreError::CursorConflict {
+                        flow: c.flow.clone(),
+                        stream: c.stream.clone(),
+                        expected: c.from_cursor.as_ref().map(|c| c.to_string()),
+                        found: found.map(|c| c.to_string()),
+                    }));
+                }
+                cur.insert(key.as_slice(), cursor.as_slice())?;
+                if let Some((id, value)) = journal {
+                    j.insert(&id[..], value.as_slice())?;
+                }
+                w.apply((l, p, pk, wt, d))
+            })
+            .map_err(tx_err("commit a page"))
+    }
+
     /// Remove `id` from the parked or waiting tree and apply `w`, in one flushed transaction.
     fn resolve(&self, what: &'static str, id: &str, r: &Resolution) -> Result<()> {
         let mut w = Writes::default();
@@ -280,4 +323,5 @@ impl SledStore {
     }
 }
 
+mod journal;
 mod store_impl;

@@ -9,30 +9,40 @@ impl SyncStore for SledStore {
 
     fn commit_page(&self, c: &PageCommit) -> Result<()> {
         let mut w = Writes::default();
-        c.ledger.iter().try_for_each(|l| w.ledger(l))?;
         c.parked.iter().try_for_each(|p| w.parked(p))?;
         c.waiting.iter().try_for_each(|x| w.waiting(x))?;
-        let key = stream_key(&c.flow, &c.stream);
-        let cursor = encode(CURSORS, &c.new_cursor)?;
-        let (l, p, pk, wt, d) = self.write_trees();
-        (&self.cursors, l, p, pk, wt, d)
-            .transaction(|(cur, l, p, pk, wt, d)| {
-                let found: Option<Cursor> = match cur.get(&key)? {
-                    Some(v) => Some(decode(CURSORS, &key, &v).map_err(abort)?),
-                    None => None,
-                };
-                if found != c.from_cursor {
-                    return Err(abort(StoreError::CursorConflict {
-                        flow: c.flow.clone(),
-                        stream: c.stream.clone(),
-                        expected: c.from_cursor.as_ref().map(|c| c.to_string()),
-                        found: found.map(|c| c.to_string()),
-                    }));
-                }
-                cur.insert(key.as_slice(), cursor.as_slice())?;
-                w.apply((l, p, pk, wt, d))
-            })
-            .map_err(tx_err("commit a page"))?;
+        let mut entries = journal::Entries::with_capacity(c.ledger.len());
+        for l in &c.ledger {
+            entries.insert(
+                l.idempotency_key.as_str().as_bytes().to_vec(),
+                encode_ledger(LEDGER, l)?,
+            );
+        }
+        let entries = Arc::new(entries);
+        // The journal's id, and its value: none for a page without confirmed effects.
+        let journalled = match entries.is_empty() {
+            true => None,
+            false => {
+                let id = self
+                    .db
+                    .generate_id()
+                    .map_err(sled_err("number a journal"))?;
+                self.pending.add(id, entries.clone());
+                Some((id.to_be_bytes(), journal::encode(&entries)))
+            }
+        };
+        let committed = self.commit_transaction(c, &w, journalled.as_ref());
+        let Some((id, _)) = &journalled else {
+            committed?;
+            return self.flush();
+        };
+        if let Err(e) = committed {
+            self.pending.remove(u64::from_be_bytes(*id));
+            return Err(e);
+        }
+        // Should the copy fail, the entries stay pending: they are committed all the same.
+        self.copy_journal(id, &entries)?;
+        self.pending.remove(u64::from_be_bytes(*id));
         self.flush()
     }
 
@@ -43,6 +53,10 @@ impl SyncStore for SledStore {
 
     fn ledger_get(&self, key: &IdempotencyKey) -> Result<Option<LedgerEntry>> {
         let key = key.as_str().as_bytes();
+        // Pending first: an entry leaves it only once it is in the tree.
+        if let Some(v) = self.pending.get(key) {
+            return decode_ledger(LEDGER, key, &v).map(Some);
+        }
         Self::get_with(&self.ledger, key, |v| decode_ledger(LEDGER, key, v))
     }
 

@@ -1,0 +1,170 @@
+//! The ledger journal: how a page's ledger entries commit in the page's transaction without the
+//! transaction writing one key per entry.
+//!
+//! A sled transaction reads every key it writes before writing it, which cost a page commit
+//! about as much as the writes themselves. So a page commit puts its ledger entries into the
+//! transaction as ONE journal value (tree `ledger_journal`, key: a sled-generated id), beside
+//! the cursor and the parked and waiting records. Once the transaction is in, the entries are
+//! copied into the `ledger` tree with plain inserts and the journal value removed, before the
+//! commit returns.
+//!
+//! Until that copy is done, the entries are also held in memory ([`Pending`]) so lookups from
+//! other threads see every committed entry: they are added before the transaction and dropped
+//! only after the copy. A crash between the transaction and the end of the copy leaves the
+//! journal value behind; opening the store copies it then ([`SledStore::replay_journal`]).
+//! A journal value that does not decode stops the open with its key, never skipped.
+//!
+//! Format 1 of a journal value: the byte 1, the number of entries (u32, big-endian), then per
+//! entry the key's length (u32, big-endian), the key, the value's length (u32, big-endian) and
+//! the ledger value as the ledger tree holds it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use super::{LEDGER_JOURNAL, SledStore, sled_err};
+use crate::{Result, StoreError};
+
+const JOURNAL_FORMAT: u8 = 1;
+
+/// A page's ledger entries as the ledger tree stores them: key bytes to value bytes.
+pub(super) type Entries = HashMap<Vec<u8>, Vec<u8>>;
+
+pub(super) fn encode(entries: &Entries) -> Vec<u8> {
+    let size: usize = entries.iter().map(|(k, v)| 8 + k.len() + v.len()).sum();
+    let mut out = Vec::with_capacity(5 + size);
+    out.push(JOURNAL_FORMAT);
+    out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+    for (k, v) in entries {
+        for part in [k, v] {
+            out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            out.extend_from_slice(part);
+        }
+    }
+    out
+}
+
+pub(super) fn decode(key: &[u8], bytes: &[u8]) -> Result<Entries> {
+    let corrupt = |problem: &str| StoreError::Corrupt {
+        tree: LEDGER_JOURNAL,
+        key: format!("{key:02x?}"),
+        problem: problem.into(),
+    };
+    let mut rest = match bytes.split_first() {
+        Some((&JOURNAL_FORMAT, body)) => body,
+        Some((&found, _)) => {
+            return Err(StoreError::UnknownVersion {
+                tree: LEDGER_JOURNAL,
+                key: format!("{key:02x?}"),
+                found,
+                supported: JOURNAL_FORMAT,
+            });
+        }
+        None => return Err(corrupt("empty value")),
+    };
+    let mut number = || -> Result<usize> {
+        let (n, tail) = rest
+            .split_first_chunk::<4>()
+            .ok_or_else(|| corrupt("truncated length"))?;
+        rest = tail;
+        Ok(u32::from_be_bytes(*n) as usize)
+    };
+    let count = number()?;
+    let mut entries = Entries::with_capacity(count);
+    for _ in 0..count {
+        let mut part = || -> Result<Vec<u8>> {
+            let (len, tail) = rest
+                .split_first_chunk::<4>()
+                .ok_or_else(|| corrupt("truncated length"))?;
+            let len = u32::from_be_bytes(*len) as usize;
+            let bytes = tail.get(..len).ok_or_else(|| corrupt("truncated entry"))?;
+            rest = &tail[len..];
+            Ok(bytes.to_vec())
+        };
+        let k = part()?;
+        let v = part()?;
+        entries.insert(k, v);
+    }
+    if !rest.is_empty() {
+        return Err(corrupt("bytes after the last entry"));
+    }
+    Ok(entries)
+}
+
+/// Journalled entries not yet copied into the ledger tree, by journal id.
+#[derive(Debug, Default)]
+pub(super) struct Pending(RwLock<HashMap<u64, Arc<Entries>>>);
+
+impl Pending {
+    pub fn add(&self, id: u64, entries: Arc<Entries>) {
+        self.0.write().expect("pending lock").insert(id, entries);
+    }
+
+    pub fn remove(&self, id: u64) {
+        self.0.write().expect("pending lock").remove(&id);
+    }
+
+    /// The value of `key`, if a pending journal holds it.
+    pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        let pending = self.0.read().expect("pending lock");
+        pending.values().find_map(|e| e.get(key).cloned())
+    }
+}
+
+impl SledStore {
+    /// Copy journal `id`'s entries into the ledger tree, then remove the journal value. Not
+    /// flushed here: the caller flushes.
+    pub(super) fn copy_journal(&self, id: &[u8], entries: &Entries) -> Result<()> {
+        for (k, v) in entries {
+            self.ledger
+                .insert(k.as_slice(), v.as_slice())
+                .map_err(sled_err("copy the ledger journal"))?;
+        }
+        self.journal
+            .remove(id)
+            .map_err(sled_err("remove a copied ledger journal"))?;
+        Ok(())
+    }
+
+    /// Copy what a crash left in the journal into the ledger (see the module doc).
+    pub(super) fn replay_journal(&self) -> Result<()> {
+        if self.journal.is_empty() {
+            return Ok(());
+        }
+        for kv in self.journal.iter() {
+            let (id, value) = kv.map_err(sled_err("scan the ledger journal"))?;
+            self.copy_journal(&id, &decode(&id, &value)?)?;
+        }
+        self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip_and_damage_is_reported() {
+        let entries: Entries = [(b"k1".to_vec(), b"v1".to_vec()), (b"k2".to_vec(), vec![])]
+            .into_iter()
+            .collect();
+        let bytes = encode(&entries);
+        assert_eq!(decode(b"id", &bytes).unwrap(), entries);
+        for cut in 1..bytes.len() {
+            let err = decode(b"id", &bytes[..cut]);
+            assert!(
+                matches!(err, Err(StoreError::Corrupt { .. })),
+                "cut at {cut}: {err:?}"
+            );
+        }
+        let mut newer = bytes.clone();
+        newer[0] = 9;
+        assert!(matches!(
+            decode(b"id", &newer),
+            Err(StoreError::UnknownVersion { found: 9, .. })
+        ));
+        assert!(matches!(
+            decode(b"id", &[]),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+}
