@@ -4,8 +4,9 @@
 //! settled page's [`PageCommit`] as a [`Landing`] and goes on with the next page; the commit
 //! starts on a blocking thread once that next page's ledger lookups are done
 //! ([`Landing::start`]), and lands while the page is written. It waits for the lookups because
-//! sled makes every read wait while a transaction writes: a commit running beside the lookups
-//! stalled them for most of its length. What keeps the promises intact:
+//! the page waits for them too, and sled makes reads wait while a transaction writes: a commit
+//! started beside them stalled the lookups and was itself slowed (`weft bench sync`, commit p99
+//! 17-27 ms against 9-16 ms). What keeps the promises intact:
 //!
 //! - at most one commit per run is pending or in flight, and the next one starts only after it
 //!   landed, so cursors still move in page order and each commit checks the cursor the

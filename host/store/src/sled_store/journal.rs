@@ -43,10 +43,25 @@ pub(super) fn encode(entries: &Entries) -> Vec<u8> {
     out
 }
 
+/// Take a big-endian u32 length off the front of `rest`.
+fn take_len(rest: &mut &[u8]) -> Option<usize> {
+    let (n, tail) = rest.split_first_chunk::<4>()?;
+    *rest = tail;
+    Some(u32::from_be_bytes(*n) as usize)
+}
+
+/// A journal key as text: the journal id.
+fn key_text(key: &[u8]) -> String {
+    match <[u8; 8]>::try_from(key) {
+        Ok(id) => u64::from_be_bytes(id).to_string(),
+        Err(_) => format!("{key:02x?}"),
+    }
+}
+
 pub(super) fn decode(key: &[u8], bytes: &[u8]) -> Result<Entries> {
     let corrupt = |problem: &str| StoreError::Corrupt {
         tree: LEDGER_JOURNAL,
-        key: format!("{key:02x?}"),
+        key: key_text(key),
         problem: problem.into(),
     };
     let mut rest = match bytes.split_first() {
@@ -54,34 +69,26 @@ pub(super) fn decode(key: &[u8], bytes: &[u8]) -> Result<Entries> {
         Some((&found, _)) => {
             return Err(StoreError::UnknownVersion {
                 tree: LEDGER_JOURNAL,
-                key: format!("{key:02x?}"),
+                key: key_text(key),
                 found,
                 supported: JOURNAL_FORMAT,
             });
         }
         None => return Err(corrupt("empty value")),
     };
-    let mut number = || -> Result<usize> {
-        let (n, tail) = rest
-            .split_first_chunk::<4>()
-            .ok_or_else(|| corrupt("truncated length"))?;
-        rest = tail;
-        Ok(u32::from_be_bytes(*n) as usize)
-    };
-    let count = number()?;
-    let mut entries = Entries::with_capacity(count);
+    let count = take_len(&mut rest).ok_or_else(|| corrupt("truncated count"))?;
+    // Every entry takes at least 8 bytes, which bounds what a damaged count can reserve.
+    let mut entries = Entries::with_capacity(count.min(rest.len() / 8));
     for _ in 0..count {
-        let mut part = || -> Result<Vec<u8>> {
-            let (len, tail) = rest
-                .split_first_chunk::<4>()
-                .ok_or_else(|| corrupt("truncated length"))?;
-            let len = u32::from_be_bytes(*len) as usize;
-            let bytes = tail.get(..len).ok_or_else(|| corrupt("truncated entry"))?;
-            rest = &tail[len..];
-            Ok(bytes.to_vec())
+        let mut part = || {
+            let len = take_len(&mut rest)?;
+            let (bytes, tail) = rest.split_at_checked(len)?;
+            rest = tail;
+            Some(bytes.to_vec())
         };
-        let k = part()?;
-        let v = part()?;
+        let (Some(k), Some(v)) = (part(), part()) else {
+            return Err(corrupt("truncated entry"));
+        };
         entries.insert(k, v);
     }
     if !rest.is_empty() {

@@ -20,16 +20,16 @@ impl SyncStore for SledStore {
         }
         let entries = Arc::new(entries);
         // The journal's id, and its value: none for a page without confirmed effects.
-        let journalled = match entries.is_empty() {
-            true => None,
-            false => {
-                let id = self
-                    .db
-                    .generate_id()
-                    .map_err(sled_err("number a journal"))?;
-                self.pending.add(id, entries.clone());
-                Some((id.to_be_bytes(), journal::encode(&entries)))
-            }
+        let journalled = if entries.is_empty() {
+            None
+        } else {
+            let id = self
+                .db
+                .generate_id()
+                .map_err(sled_err("number a journal"))?;
+            // Pending before the transaction, so no lookup misses a committed entry.
+            self.pending.add(id, entries.clone());
+            Some((id.to_be_bytes(), journal::encode(&entries)))
         };
         let committed = self.commit_transaction(c, &w, journalled.as_ref());
         let Some((id, _)) = &journalled else {
