@@ -59,6 +59,16 @@ pub enum StoreError {
         /// The serializer's error.
         source: serde_json::Error,
     },
+    /// Copying a committed ledger journal into the ledger tree failed.
+    #[error(
+        "copying ledger journal {id} into the ledger failed: {problem}; its entries are committed and will be copied again when the store is opened; check disk space and permissions of the store directory, then restart"
+    )]
+    JournalCopy {
+        /// The journal's id (0 when no journal was involved).
+        id: u64,
+        /// What went wrong.
+        problem: String,
+    },
     /// The sled database failed.
     #[error(
         "sled store failed to {op}: {source}; check disk space and permissions of the store directory"

@@ -41,6 +41,8 @@ pub struct SledStore {
     journal: Tree,
     /// Journalled ledger entries not yet in `ledger` (shared by clones).
     pending: Arc<journal::Pending>,
+    /// Copies journalled entries into `ledger` (shared by clones; the last one stops it).
+    copier: Arc<copier::Copier>,
     parked: Tree,
     parked_key: Tree,
     waiting: Tree,
@@ -160,11 +162,15 @@ impl SledStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let db = sled::open(path).map_err(sled_err("open the database"))?;
         let tree = |name: &str| db.open_tree(name).map_err(sled_err("open a tree"));
+        let (ledger, journal) = (tree(LEDGER)?, tree(LEDGER_JOURNAL)?);
+        let pending = Arc::<journal::Pending>::default();
+        let copier = copier::Copier::start(ledger.clone(), journal.clone(), pending.clone())?;
         let store = Self {
             cursors: tree(CURSORS)?,
-            ledger: tree(LEDGER)?,
-            journal: tree(LEDGER_JOURNAL)?,
-            pending: Arc::default(),
+            ledger,
+            journal,
+            pending,
+            copier: Arc::new(copier),
             parked: tree(PARKED)?,
             parked_key: tree(PARKED_KEY)?,
             waiting: tree(WAITING)?,
@@ -192,6 +198,12 @@ impl SledStore {
         self.parked_key
             .apply_batch(batch)
             .map_err(sled_err("index parked records"))
+    }
+
+    /// Wait until the ledger entries of every page committed so far are copied from the journal
+    /// into the ledger tree (commits return before that; lookups see the entries either way).
+    pub fn finish_ledger_copies(&self) -> Result<()> {
+        self.copier.wait()
     }
 
     /// The underlying sled tree of a given name, for inspection and fault-injection tests.
@@ -323,5 +335,6 @@ impl SledStore {
     }
 }
 
+mod copier;
 mod journal;
 mod store_impl;

@@ -1,6 +1,6 @@
 //! The sled store's ledger journal: a page's ledger entries commit as one journal value in the
-//! page's transaction and are copied into the ledger before the commit returns; a crash during
-//! the copy is finished when the store opens again.
+//! page's transaction and are copied into the ledger by the store's copier thread; lookups see
+//! them throughout, and a crash before the copy is finished when the store opens again.
 
 mod common;
 
@@ -25,6 +25,7 @@ fn a_commit_copies_its_entries_into_the_ledger_and_leaves_no_journal() {
     let dir = tempfile::tempdir().unwrap();
     let s = SledStore::open(dir.path()).unwrap();
     s.commit_page(&commit(None, "c1", "a")).unwrap();
+    s.finish_ledger_copies().unwrap();
     let ledger = s.raw_tree("ledger").unwrap();
     assert!(ledger.get(key("a-ok").as_str()).unwrap().is_some());
     assert!(s.raw_tree("ledger_journal").unwrap().is_empty());
@@ -37,6 +38,7 @@ fn entries_a_crash_left_in_the_journal_are_in_the_ledger_after_reopen() {
         let s = SledStore::open(dir.path()).unwrap();
         s.commit_page(&commit(None, "c1", "a")).unwrap();
         s.commit_page(&commit(Some("c1"), "c2", "b")).unwrap();
+        s.finish_ledger_copies().unwrap();
         // As if the process died after page b's transaction, before its copy into the ledger.
         let ledger = s.raw_tree("ledger").unwrap();
         let k = key("b-ok");

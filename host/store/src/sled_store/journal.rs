@@ -4,15 +4,15 @@
 //! A sled transaction reads every key it writes before writing it, which cost a page commit
 //! about as much as the writes themselves. So a page commit puts its ledger entries into the
 //! transaction as ONE journal value (tree `ledger_journal`, key: a sled-generated id), beside
-//! the cursor and the parked and waiting records. Once the transaction is in, the entries are
-//! copied into the `ledger` tree with plain inserts and the journal value removed, before the
-//! commit returns.
+//! the cursor and the parked and waiting records. Once the transaction is in and flushed, the
+//! commit returns, and the store's copier thread (`copier`) copies the entries into the
+//! `ledger` tree with plain inserts and removes the journal value.
 //!
-//! Until that copy is done, the entries are also held in memory ([`Pending`]) so lookups from
-//! other threads see every committed entry: they are added before the transaction and dropped
-//! only after the copy. A crash between the transaction and the end of the copy leaves the
-//! journal value behind; opening the store copies it then ([`SledStore::replay_journal`]).
-//! A journal value that does not decode stops the open with its key, never skipped.
+//! Until that copy is done, the entries are also held in memory ([`Pending`]) so lookups see
+//! every committed entry: they are added before the transaction and dropped only after the
+//! copy. A crash before the end of a copy leaves the journal value behind; opening the store
+//! copies it then ([`SledStore::replay_journal`]). A journal value that does not decode stops
+//! the open with its key, never skipped.
 //!
 //! Format 1 of a journal value: the byte 1, the number of entries (u32, big-endian), then per
 //! entry the key's length (u32, big-endian), the key, the value's length (u32, big-endian) and
@@ -20,6 +20,8 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+
+use sled::Tree;
 
 use super::{LEDGER_JOURNAL, SledStore, sled_err};
 use crate::{Result, StoreError};
@@ -117,21 +119,21 @@ impl Pending {
     }
 }
 
-impl SledStore {
-    /// Copy journal `id`'s entries into the ledger tree, then remove the journal value. Not
-    /// flushed here: the caller flushes.
-    pub(super) fn copy_journal(&self, id: &[u8], entries: &Entries) -> Result<()> {
-        for (k, v) in entries {
-            self.ledger
-                .insert(k.as_slice(), v.as_slice())
-                .map_err(sled_err("copy the ledger journal"))?;
-        }
-        self.journal
-            .remove(id)
-            .map_err(sled_err("remove a copied ledger journal"))?;
-        Ok(())
+/// Copy journal `id`'s entries into `ledger`, then remove the journal value. Not flushed: the
+/// journal value is what makes the entries durable.
+pub(super) fn copy(ledger: &Tree, journal: &Tree, id: &[u8], entries: &Entries) -> Result<()> {
+    for (k, v) in entries {
+        ledger
+            .insert(k.as_slice(), v.as_slice())
+            .map_err(sled_err("copy the ledger journal"))?;
     }
+    journal
+        .remove(id)
+        .map_err(sled_err("remove a copied ledger journal"))?;
+    Ok(())
+}
 
+impl SledStore {
     /// Copy what a crash left in the journal into the ledger (see the module doc).
     pub(super) fn replay_journal(&self) -> Result<()> {
         if self.journal.is_empty() {
@@ -139,7 +141,7 @@ impl SledStore {
         }
         for kv in self.journal.iter() {
             let (id, value) = kv.map_err(sled_err("scan the ledger journal"))?;
-            self.copy_journal(&id, &decode(&id, &value)?)?;
+            copy(&self.ledger, &self.journal, &id, &decode(&id, &value)?)?;
         }
         self.flush()
     }

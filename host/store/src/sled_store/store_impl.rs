@@ -8,6 +8,7 @@ impl SyncStore for SledStore {
     }
 
     fn commit_page(&self, c: &PageCommit) -> Result<()> {
+        self.copier.check()?;
         let mut w = Writes::default();
         c.parked.iter().try_for_each(|p| w.parked(p))?;
         c.waiting.iter().try_for_each(|x| w.waiting(x))?;
@@ -18,32 +19,31 @@ impl SyncStore for SledStore {
                 encode_ledger(LEDGER, l)?,
             );
         }
-        let entries = Arc::new(entries);
-        // The journal's id, and its value: none for a page without confirmed effects.
-        let journalled = if entries.is_empty() {
-            None
-        } else {
-            let id = self
-                .db
-                .generate_id()
-                .map_err(sled_err("number a journal"))?;
-            // Pending before the transaction, so no lookup misses a committed entry.
-            self.pending.add(id, entries.clone());
-            Some((id.to_be_bytes(), journal::encode(&entries)))
-        };
-        let committed = self.commit_transaction(c, &w, journalled.as_ref());
-        let Some((id, _)) = &journalled else {
-            committed?;
+        if entries.is_empty() {
+            self.commit_transaction(c, &w, None)?;
             return self.flush();
-        };
-        if let Err(e) = committed {
-            self.pending.remove(u64::from_be_bytes(*id));
+        }
+        let entries = Arc::new(entries);
+        let id = self
+            .db
+            .generate_id()
+            .map_err(sled_err("number a journal"))?;
+        // Pending before the transaction, so no lookup misses a committed entry.
+        self.pending.add(id, entries.clone());
+        let journal = (id.to_be_bytes(), journal::encode(&entries));
+        if let Err(e) = self
+            .commit_transaction(c, &w, Some(&journal))
+            .and_then(|()| self.flush())
+        {
+            // Refused (cursor conflict, bad value): nothing was committed. A sled failure may
+            // come after the transaction went in, so its entries stay visible; the journal
+            // value, if it landed, is copied when the store opens again.
+            if !matches!(e, StoreError::Sled { .. }) {
+                self.pending.remove(id);
+            }
             return Err(e);
         }
-        // Should the copy fail, the entries stay pending: they are committed all the same.
-        self.copy_journal(id, &entries)?;
-        self.pending.remove(u64::from_be_bytes(*id));
-        self.flush()
+        self.copier.copy(id, entries)
     }
 
     fn ledger_contains(&self, key: &IdempotencyKey) -> Result<bool> {
