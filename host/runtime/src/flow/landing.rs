@@ -1,20 +1,15 @@
 //! A page commit landing in the store while the next page is read, mapped and written.
 //!
-//! A store commit is CPU work (encoding, the tree's inserts) plus a disk flush. A run keeps a
-//! settled page's [`PageCommit`] as a [`Landing`] and goes on with the next page; the commit
-//! starts on a blocking thread once that next page's ledger lookups are done
-//! ([`Landing::start`]), and lands while the page is written. It waits for the lookups because
-//! the page waits for them too, and sled makes reads wait while a transaction writes: a commit
-//! started beside them stalled the lookups and was itself slowed (`weft bench sync`, commit p99
-//! 17-27 ms against 9-16 ms). What keeps the promises intact:
+//! A store commit is CPU work (encoding, the tree's inserts) plus a disk flush. A run hands a
+//! settled page's [`PageCommit`] to a blocking thread and goes on with the next page, so the
+//! flush and the next page's target round trips overlap. What keeps the promises intact:
 //!
-//! - at most one commit per run is pending or in flight, and the next one starts only after it
-//!   landed, so cursors still move in page order and each commit checks the cursor the
-//!   previous one set;
-//! - the next page treats the pending page's confirmed keys as already in the ledger
+//! - at most one commit per run is in flight, and the next one starts only after it landed, so
+//!   cursors still move in page order and each commit checks the cursor the previous one set;
+//! - the next page treats the in-flight page's confirmed keys as already in the ledger
 //!   ([`Landing::confirmed`]), so a record repeated across the two pages is not sent twice;
 //! - the run reports a page (counts, telemetry, its cursor) only once it landed, and a failing
-//!   run starts and waits for the pending commit before it returns.
+//!   run waits for the in-flight commit before it returns.
 //!
 //! A crash before the landing loses what a crash before any commit loses: the pages are read
 //! again and their writes re-sent with the same idempotency keys. Not here: deciding what a page
@@ -27,13 +22,9 @@ use std::time::Instant;
 use weft_store::{StoreError, SyncStore};
 use weft_sync::{Cursor, IdempotencyKey, PageCommit};
 
-/// A page commit on its way into the store: pending until [`Landing::start`], then in flight.
+/// A page commit on its way into the store.
 pub(crate) struct Landing {
-    store: Arc<dyn SyncStore>,
-    /// The commit, until it starts.
-    pending: Option<PageCommit>,
-    /// The blocking task applying it, once it started.
-    task: Option<tokio::task::JoinHandle<(PageCommit, Result<f64, StoreError>)>>,
+    task: tokio::task::JoinHandle<(PageCommit, Result<f64, StoreError>)>,
     confirmed: HashSet<IdempotencyKey>,
     new_cursor: Cursor,
     /// Per source key, the dependencies the page's confirmed writes make available.
@@ -49,8 +40,8 @@ pub(crate) type Landed = (
 );
 
 impl Landing {
-    /// Keep `commit` for `store`, not started yet.
-    pub fn new(
+    /// Start applying `commit` on a blocking thread.
+    pub fn start(
         store: Arc<dyn SyncStore>,
         commit: PageCommit,
         provided: HashMap<String, Vec<String>>,
@@ -61,27 +52,17 @@ impl Landing {
             .map(|l| l.idempotency_key.clone())
             .collect();
         let new_cursor = commit.new_cursor.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let result = store.commit_page(&commit);
+            (commit, result.map(|()| started.elapsed().as_secs_f64()))
+        });
         Self {
-            store,
-            pending: Some(commit),
-            task: None,
+            task,
             confirmed,
             new_cursor,
             provided,
         }
-    }
-
-    /// Start applying the commit on a blocking thread (once; later calls do nothing).
-    pub fn start(&mut self) {
-        let Some(commit) = self.pending.take() else {
-            return;
-        };
-        let store = self.store.clone();
-        self.task = Some(tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
-            let result = store.commit_page(&commit);
-            (commit, result.map(|()| started.elapsed().as_secs_f64()))
-        }));
     }
 
     /// The idempotency keys this commit records as confirmed.
@@ -94,11 +75,9 @@ impl Landing {
         &self.new_cursor
     }
 
-    /// Wait until the commit is in the store, starting it first if it is still pending.
-    pub async fn landed(mut self) -> Landed {
-        self.start();
-        let task = self.task.take().expect("a started landing has its task");
-        let (commit, result) = joined(task).await;
+    /// Wait until the commit is in the store.
+    pub async fn landed(self) -> Landed {
+        let (commit, result) = joined(self.task).await;
         (commit, self.provided, result)
     }
 }

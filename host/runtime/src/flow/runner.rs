@@ -14,7 +14,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use weft_store::{Resolution, StoreError, SyncStore};
 use weft_sync::{
-    Clock, Cursor, IdSource, Operation, Page, PageCommit, PageEnv, PageError, StreamId, SyncRecord,
+    Clock, Cursor, IdSource, IdempotencyKey, Operation, Page, PageCommit, PageEnv, PageError,
+    StreamId, SyncRecord,
 };
 use weft_world::types::Entity;
 
@@ -260,6 +261,8 @@ impl FlowCtx {
             };
             let has_more = page.has_more;
             let provided = provided(&page.records);
+            let empty = HashSet::new();
+            let confirmed = in_flight.as_ref().map_or(&empty, Landing::confirmed);
             let commit = self
                 .settle_page(
                     flow,
@@ -267,13 +270,13 @@ impl FlowCtx {
                     stored,
                     next,
                     page.records,
-                    in_flight.as_mut(),
+                    confirmed,
                 )
                 .await?;
             if let Some(previous) = in_flight.take() {
                 last = Some(self.land(previous, report).await?);
             }
-            *in_flight = Some(Landing::new(self.store.clone(), commit, provided));
+            *in_flight = Some(Landing::start(self.store.clone(), commit, provided));
             if !has_more {
                 return Ok(last);
             }
@@ -310,7 +313,7 @@ impl FlowCtx {
         entities: Vec<Entity>,
     ) -> Result<PageCommit, FlowError> {
         let commit = self
-            .settle_page(flow, stream, from, next, entities, None)
+            .settle_page(flow, stream, from, next, entities, &HashSet::new())
             .await?;
         let started = Instant::now();
         self.store.commit_page(&commit)?;
@@ -327,12 +330,12 @@ impl FlowCtx {
         from: Option<Cursor>,
         next: Cursor,
         entities: Vec<Entity>,
-        previous: Option<&mut Landing>,
+        confirmed: &HashSet<IdempotencyKey>,
     ) -> Result<PageCommit, FlowError> {
         let records: Vec<SyncRecord> = entities.iter().map(stub).collect();
         let mut page = Page::read(stream, from, next, records, operation(flow.spec.write));
         let keep = self
-            .settle_entities(flow, &mut page, entities, previous)
+            .settle_entities(flow, &mut page, entities, confirmed)
             .await?;
         let mut commit = page.commit()?;
         fill_payloads(&mut commit, &keep);
@@ -340,23 +343,19 @@ impl FlowCtx {
     }
 
     /// Transform and write a page's records until each is settled. Returns the source entities,
-    /// for the payloads of records that park or wait (serialized only then). `previous`, the
-    /// page before's commit, counts as in the ledger and starts once this page's lookups are
-    /// done (see `landing`).
+    /// for the payloads of records that park or wait (serialized only then).
     pub(crate) async fn settle_entities(
         &self,
         flow: &Flow,
         page: &mut Page,
         entities: Vec<Entity>,
-        mut previous: Option<&mut Landing>,
+        confirmed: &HashSet<IdempotencyKey>,
     ) -> Result<Vec<Entity>, FlowError> {
         let env = PageEnv {
             clock: self.clock.as_ref(),
             ids: self.ids.as_ref(),
             policy: &flow.spec.retry,
         };
-        let empty = HashSet::new();
-        let confirmed = previous.as_deref().map_or(&empty, Landing::confirmed);
         let done = ledger_hits(self, page, confirmed);
         let mapped = map_chain(&flow.mappers, &entities, &self.telemetry)
             .await
@@ -369,12 +368,7 @@ impl FlowCtx {
             .map(|p| (p.name, p.version))
             .collect();
         page.transform(mapped.outcomes, versions, env)?;
-        let done = done.await;
-        if let Some(previous) = previous.as_mut() {
-            previous.start();
-        }
-        let done = done?;
-        settle(flow, self, page, &mapped.entities, done).await?;
+        settle(flow, self, page, &mapped.entities, done.await?).await?;
         Ok(entities)
     }
 
@@ -490,7 +484,7 @@ impl FlowCtx {
             Err(m) => return Err(FlowError::Contract(m)),
         };
         let keep = self
-            .settle_entities(flow, &mut page, vec![entity], None)
+            .settle_entities(flow, &mut page, vec![entity], &HashSet::new())
             .await?;
         let mut c = page.commit()?;
         fill_payloads(&mut c, &keep);
