@@ -69,6 +69,16 @@ pub enum StoreError {
         /// What went wrong.
         problem: String,
     },
+    /// A thread of the store (journal copier, ledger filter scan) could not start.
+    #[error(
+        "could not start the store's {thread} thread: {source}; the process is short of threads or memory (check `ulimit -u` and free memory)"
+    )]
+    Thread {
+        /// Which thread.
+        thread: &'static str,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// The sled database failed.
     #[error(
         "sled store failed to {op}: {source}; check disk space and permissions of the store directory"

@@ -43,6 +43,9 @@ pub struct SledStore {
     pending: Arc<journal::Pending>,
     /// Copies journalled entries into `ledger` (shared by clones; the last one stops it).
     copier: Arc<copier::Copier>,
+    /// Which keys the ledger may hold (shared by clones), and the scan that fills it at open.
+    filter: Arc<filter::LedgerFilter>,
+    filter_scan: Arc<filter::Scan>,
     parked: Tree,
     parked_key: Tree,
     waiting: Tree,
@@ -165,12 +168,20 @@ impl SledStore {
         let (ledger, journal) = (tree(LEDGER)?, tree(LEDGER_JOURNAL)?);
         let pending = Arc::<journal::Pending>::default();
         let copier = copier::Copier::start(ledger.clone(), journal.clone(), pending.clone())?;
+        let filter = Arc::<filter::LedgerFilter>::default();
+        let filter_scan =
+            filter::scan(filter.clone(), ledger.clone()).map_err(|source| StoreError::Thread {
+                thread: "ledger filter scan",
+                source,
+            })?;
         let store = Self {
             cursors: tree(CURSORS)?,
             ledger,
             journal,
             pending,
             copier: Arc::new(copier),
+            filter,
+            filter_scan: Arc::new(filter_scan),
             parked: tree(PARKED)?,
             parked_key: tree(PARKED_KEY)?,
             waiting: tree(WAITING)?,
@@ -204,6 +215,13 @@ impl SledStore {
     /// into the ledger tree (commits return before that; lookups see the entries either way).
     pub fn finish_ledger_copies(&self) -> Result<()> {
         self.copier.wait()
+    }
+
+    /// Wait until the ledger filter's scan at open ended; true if the filter now answers
+    /// lookups of absent keys without reading the tree.
+    pub fn wait_ledger_filter(&self) -> bool {
+        self.filter_scan.wait();
+        self.filter.is_complete()
     }
 
     /// The underlying sled tree of a given name, for inspection and fault-injection tests.
@@ -313,6 +331,7 @@ impl SledStore {
     fn resolve(&self, what: &'static str, id: &str, r: &Resolution) -> Result<()> {
         let mut w = Writes::default();
         w.resolution(r)?;
+        self.filter.add(w.ledger.iter().map(|(k, _)| k.as_slice()));
         let not_found = || {
             abort(StoreError::NotFound {
                 what,
@@ -336,5 +355,6 @@ impl SledStore {
 }
 
 mod copier;
+mod filter;
 mod journal;
 mod store_impl;

@@ -52,6 +52,8 @@ fn entries_a_crash_left_in_the_journal_are_in_the_ledger_after_reopen() {
             .unwrap();
     }
     let s = SledStore::open(dir.path()).unwrap();
+    // Through the ledger filter too: the replayed entries are known to it.
+    assert!(s.wait_ledger_filter());
     assert_eq!(s.ledger_get(&key("b-ok")).unwrap(), Some(ledger("b-ok")));
     assert_eq!(s.ledger_get(&key("a-ok")).unwrap(), Some(ledger("a-ok")));
     assert_eq!(s.cursor("f", "s").unwrap(), Some(cursor("c2")));

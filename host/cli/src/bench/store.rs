@@ -3,7 +3,9 @@
 //! 100 page commits of 1,000 ledger entries each, shaped like `weft bench sync`'s (same key and
 //! value sizes), through [`SledStore::commit_page`] one after the other (`commit_keys_per_s`
 //! counts until the last page's entries are copied from the journal into the ledger tree, the
-//! latencies are of the `commit_page` calls); then every key looked up again; then the same key and value bytes written with sled's plain `insert`, flushed per
+//! latencies are of the `commit_page` calls); then every key looked up again, and as many keys
+//! that were never confirmed (`absent_lookups_per_s`: what the ledger filter answers alone);
+//! then the same key and value bytes written with sled's plain `insert`, flushed per
 //! 1,000, into a fresh database: the floor of sled's own write path, with no transaction around
 //! it. A sync through sled cannot move more records per second than `commit_keys_per_s`, and
 //! this machine's cores are shared with the rest of the run. It does not measure the engine
@@ -88,6 +90,21 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let lookup_s = started.elapsed().as_secs_f64();
     anyhow::ensure!(found == keys, "found {found} of {keys} ledger entries");
 
+    // Keys never confirmed (the next source version of every record), as an incremental sync
+    // asks for them: the ledger filter answers most without reading the tree.
+    let absent: Vec<IdempotencyKey> = pages
+        .iter()
+        .flat_map(|p| &p.ledger)
+        .map(|l| IdempotencyKey::derive(FLOW, &l.key, "next", Operation::Upsert))
+        .collect();
+    let started = Instant::now();
+    let mut found = 0;
+    for k in &absent {
+        found += usize::from(store.ledger_contains(k)?);
+    }
+    let miss_s = started.elapsed().as_secs_f64();
+    anyhow::ensure!(found == 0, "found {found} keys that were never confirmed");
+
     // The exact bytes the store wrote, again through sled's plain insert, in the same order.
     let ledger = store.raw_tree("ledger")?;
     let mut written = Vec::with_capacity(keys);
@@ -122,6 +139,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         "commit_p50_ms": (percentile(&commits_ms, 50.0) * 1e3).round() / 1e3,
         "commit_p99_ms": (percentile(&commits_ms, 99.0) * 1e3).round() / 1e3,
         "lookups_per_s": per_s(keys, lookup_s),
+        "absent_lookups_per_s": per_s(keys, miss_s),
         "sled_plain_insert_keys_per_s": per_s(keys, raw_s),
     });
     println!("{}", serde_json::to_string_pretty(&report)?);

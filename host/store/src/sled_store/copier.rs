@@ -43,9 +43,9 @@ impl Copier {
         let thread = std::thread::Builder::new()
             .name("weft-ledger-copier".into())
             .spawn(move || run(jobs, &ledger, &journal, &pending, &record))
-            .map_err(|e| StoreError::JournalCopy {
-                id: 0,
-                problem: format!("could not start the copier thread: {e}"),
+            .map_err(|source| StoreError::Thread {
+                thread: "ledger journal copier",
+                source,
             })?;
         Ok(Self {
             queue: Some(queue),

@@ -141,7 +141,9 @@ impl SledStore {
         }
         for kv in self.journal.iter() {
             let (id, value) = kv.map_err(sled_err("scan the ledger journal"))?;
-            copy(&self.ledger, &self.journal, &id, &decode(&id, &value)?)?;
+            let entries = decode(&id, &value)?;
+            self.filter.add(entries.keys().map(Vec::as_slice));
+            copy(&self.ledger, &self.journal, &id, &entries)?;
         }
         self.flush()
     }

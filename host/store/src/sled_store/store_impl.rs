@@ -19,6 +19,8 @@ impl SyncStore for SledStore {
                 encode_ledger(LEDGER, l)?,
             );
         }
+        // Lookups may skip the tree only for keys the filter never saw, so keys go in first.
+        self.filter.add(entries.keys().map(Vec::as_slice));
         if entries.is_empty() {
             self.commit_transaction(c, &w, None)?;
             return self.flush();
@@ -53,6 +55,9 @@ impl SyncStore for SledStore {
 
     fn ledger_get(&self, key: &IdempotencyKey) -> Result<Option<LedgerEntry>> {
         let key = key.as_str().as_bytes();
+        if !self.filter.may_contain(key) {
+            return Ok(None);
+        }
         // Pending first: an entry leaves it only once it is in the tree.
         if let Some(v) = self.pending.get(key) {
             return decode_ledger(LEDGER, key, &v).map(Some);
@@ -68,6 +73,11 @@ impl SyncStore for SledStore {
                 encode_ledger(LEDGER, l)?,
             );
         }
+        self.filter.add(
+            entries
+                .iter()
+                .map(|l| l.idempotency_key.as_str().as_bytes()),
+        );
         self.ledger
             .apply_batch(batch)
             .map_err(sled_err("write the ledger"))?;
