@@ -209,7 +209,7 @@ async fn reconciliation_reports_drift_and_heals_through_the_write_path() {
     assert!(clean.is_clean(), "{}", clean.summary());
 
     // Someone edits the target by hand.
-    r.target.write(&[weft_engine::WriteItem {
+    r.target.write(vec![weft_engine::WriteItem {
         idempotency_key: "manual-edit".into(),
         op: weft_engine::WriteOp::Upsert,
         entity: level("SKU-00003", 1, 99),

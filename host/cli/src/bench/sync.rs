@@ -9,6 +9,9 @@
 //!   same flow with safety-stock compiled natively (its entities converted through serde, the
 //!   native counterpart of the component boundary). 1.0 means the sandbox costs nothing.
 //!
+//! Each figure is the median of three rounds (`*_rounds` lists them all); commit latencies are
+//! pooled over the rounds' no-op runs.
+//!
 //! `--memory-store` swaps sled for the in-memory store, separating the engine's cost from the
 //! store's.
 
@@ -32,6 +35,8 @@ use super::{percentile, plugins_dir, read_component};
 
 const RECORDS: usize = 100_000;
 const PAGE: u32 = 1_000;
+/// Rounds of the three measured flows (an odd number: the median is a run's figure).
+const ROUNDS: usize = 3;
 
 fn records() -> Vec<Entity> {
     (0..RECORDS)
@@ -167,31 +172,56 @@ pub async fn run(dir: Option<PathBuf>, memory_store: bool) -> anyhow::Result<Exi
     let input = records();
     // Warm up the allocator, the caches and sled once, untimed.
     measure("warm-up", component("noop"), &input[..10_000], memory_store).await?;
-    let noop = measure("noop", component("noop"), &input, memory_store).await?;
-    let sandboxed = measure("stock-wasm", component("stock"), &input, memory_store).await?;
-    let native = measure(
-        "stock-native",
-        MapperEnd::Native {
-            id: PluginId::new("safety-stock", "native"),
-            map: native_safety_stock(&config.to_string())?,
-        },
-        &input,
-        memory_store,
-    )
-    .await?;
+    // Rounds of the three flows back to back: the VM's speed drifts between phases, so each
+    // figure is the median over rounds and the sandbox tax is taken within a round.
+    let mut rounds = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let noop = measure("noop", component("noop"), &input, memory_store).await?;
+        let sandboxed = measure("stock-wasm", component("stock"), &input, memory_store).await?;
+        let native = measure(
+            "stock-native",
+            MapperEnd::Native {
+                id: PluginId::new("safety-stock", "native"),
+                map: native_safety_stock(&config.to_string())?,
+            },
+            &input,
+            memory_store,
+        )
+        .await?;
+        rounds.push([noop, sandboxed, native]);
+    }
+    let per_s =
+        |i: usize| -> Vec<f64> { rounds.iter().map(|r| r[i].records_per_s.round()).collect() };
+    let taxes: Vec<f64> = rounds
+        .iter()
+        .map(|[_, wasm, native]| round3(native.records_per_s / wasm.records_per_s))
+        .collect();
+    let mut commits_ms: Vec<f64> = rounds
+        .iter()
+        .flat_map(|r| r[0].commits_ms.clone())
+        .collect();
+    commits_ms.sort_by(f64::total_cmp);
     let report = json!({
-        "records": noop.written,
+        "records": rounds[0][0].written,
         "page_size": PAGE,
-        "records_per_s": noop.records_per_s.round(),
-        "commit_p50_ms": round3(percentile(&noop.commits_ms, 50.0)),
-        "commit_p99_ms": round3(percentile(&noop.commits_ms, 99.0)),
-        "safety_stock_wasm_records_per_s": sandboxed.records_per_s.round(),
-        "safety_stock_native_records_per_s": native.records_per_s.round(),
-        "sandbox_tax": round3(native.records_per_s / sandboxed.records_per_s),
+        "rounds": ROUNDS,
+        "records_per_s": median(per_s(0)),
+        "records_per_s_rounds": per_s(0),
+        "commit_p50_ms": round3(percentile(&commits_ms, 50.0)),
+        "commit_p99_ms": round3(percentile(&commits_ms, 99.0)),
+        "safety_stock_wasm_records_per_s": median(per_s(1)),
+        "safety_stock_native_records_per_s": median(per_s(2)),
+        "sandbox_tax": median(taxes.clone()),
+        "sandbox_tax_rounds": taxes,
         "store": if memory_store { "memory (no durability: the engine's own cost)" } else { "sled (flushed on every page commit)" },
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(ExitCode::SUCCESS)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
 }
 
 fn round3(x: f64) -> f64 {

@@ -274,7 +274,7 @@ impl StreamEnd {
     ) -> Vec<Result<Written, Failure>> {
         let n = items.len();
         let result = match self {
-            StreamEnd::Memory(m) => return m.write(&items),
+            StreamEnd::Memory(m) => return m.write(items),
             StreamEnd::Component { host, key, stream } => {
                 let call = ConnectorCall::WriteBatch {
                     stream: stream.clone(),

@@ -104,16 +104,16 @@ impl MemoryStream {
 
     /// Apply a batch: one answer per item; an idempotency key seen before is answered with its
     /// first result and not applied again.
-    pub fn write(&self, items: &[WriteItem]) -> Vec<Result<Written, Failure>> {
+    pub fn write(&self, items: Vec<WriteItem>) -> Vec<Result<Written, Failure>> {
         // Asked before taking the state lock: a requirement may look at another stream.
         let requires = self.requires.lock().expect("lock").clone();
-        let missing: Vec<Option<String>> = items
-            .iter()
-            .map(|item| requires.as_ref().and_then(|r| r(&item.entity)))
-            .collect();
+        let missing: Vec<Option<String>> = match &requires {
+            Some(r) => items.iter().map(|item| r(&item.entity)).collect(),
+            None => vec![None; items.len()],
+        };
         let mut s = self.state.lock().expect("lock");
         items
-            .iter()
+            .into_iter()
             .zip(missing)
             .map(|(item, missing)| {
                 s.writes_received += 1;
@@ -137,9 +137,8 @@ impl MemoryStream {
                     target_version: s.version.to_string(),
                 };
                 let version = s.version;
-                s.current.insert(key, (item.entity.clone(), version));
-                s.applied
-                    .insert(item.idempotency_key.clone(), written.clone());
+                s.current.insert(key, (item.entity, version));
+                s.applied.insert(item.idempotency_key, written.clone());
                 Ok(written)
             })
             .collect()

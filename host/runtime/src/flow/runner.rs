@@ -141,7 +141,7 @@ pub struct RunReport {
     pub cursor: Option<String>,
     /// Dependencies this run made available (for waking other flows).
     #[serde(skip)]
-    pub landed: Vec<String>,
+    pub landed: HashSet<String>,
 }
 
 /// The cursor a full run stores once it reached the end; the next full run starts over.
@@ -217,11 +217,9 @@ impl FlowCtx {
                 let commit = self
                     .process(flow, StreamId::new(&id, &stream), stored, done, Vec::new())
                     .await?;
-                report.add(&commit, &HashMap::new());
+                report.add(&commit, HashMap::new());
             }
         }
-        report.landed.sort();
-        report.landed.dedup();
         Ok(())
     }
 
@@ -288,7 +286,7 @@ impl FlowCtx {
         let (commit, provided, result) = landing.landed().await;
         let seconds = result?;
         self.report_commit(&commit, seconds);
-        report.add(&commit, &provided);
+        report.add(&commit, provided);
         report.cursor = Some(commit.new_cursor.as_str().to_string());
         Ok(commit.new_cursor)
     }
@@ -504,7 +502,7 @@ impl FlowCtx {
 }
 
 impl RunReport {
-    fn add(&mut self, c: &PageCommit, provided: &HashMap<String, Vec<String>>) {
+    fn add(&mut self, c: &PageCommit, mut provided: HashMap<String, Vec<String>>) {
         self.pages += 1;
         self.read += c.counts.read;
         self.written += c.counts.confirmed;
@@ -513,8 +511,8 @@ impl RunReport {
         self.parked += c.counts.parked;
         self.waiting += c.counts.waiting;
         for entry in &c.ledger {
-            if let Some(tokens) = provided.get(&entry.key) {
-                self.landed.extend(tokens.iter().cloned());
+            if let Some(tokens) = provided.remove(&entry.key) {
+                self.landed.extend(tokens);
             }
         }
     }

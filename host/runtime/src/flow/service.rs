@@ -167,9 +167,9 @@ impl Flows {
         // This flow's lock is released first: waking takes the other flows' locks one at a
         // time, and holding ours meanwhile deadlocks two flows that each wake the other.
         drop(running);
-        report.landed.sort();
-        report.landed.dedup();
-        self.wake_dependents(id, &report.landed).await;
+        let mut landed: Vec<&String> = report.landed.iter().collect();
+        landed.sort();
+        self.wake_dependents(id, &landed).await;
         result.map(|()| report)
     }
 
@@ -203,8 +203,8 @@ impl Flows {
     }
 
     /// Records of other flows waiting on what `from` just landed go through now.
-    async fn wake_dependents(&self, from: &str, landed: &[String]) {
-        for dependency in landed {
+    async fn wake_dependents(&self, from: &str, landed: &[&String]) {
+        for dependency in landed.iter().copied() {
             let Ok(waiting) = self.ctx.store.waiting_by_dependency(dependency) else {
                 continue;
             };
