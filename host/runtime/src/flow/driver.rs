@@ -5,7 +5,7 @@
 //! the I/O it asks for. It does not commit: the caller decides whether a settled page moves a
 //! cursor (a run), resolves a parked record (a replay) or records a heal.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::time::Duration;
 
 use weft_engine::{Failure, WriteItem, WriteOp};

@@ -15,7 +15,7 @@
 //! again and their writes re-sent with the same idempotency keys. Not here: deciding what a page
 //! commits (`runner`), or any retry of a failed commit (the run stops, as before).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 

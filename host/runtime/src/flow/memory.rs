@@ -6,7 +6,9 @@
 //! deliberately has no faults, rate limits or persistence (the testbed and the simulators have
 //! those). Its one refusal is a dependency a caller declares with [`MemoryStream::requires`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::sync::{Arc, Mutex};
 
 use weft_engine::{ErrorClass, Failure, Page, WriteItem, Written};

@@ -7,7 +7,7 @@
 //! unreachable, unusable transform config) leaves the cursor where it was. Scheduling runs is
 //! `service`'s job; this module runs one when asked.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 use std::time::Instant;
 
