@@ -62,7 +62,12 @@ impl IdempotencyKey {
             h.update((field.len() as u64).to_be_bytes());
             h.update(field.as_bytes());
         }
-        Self(format!("{PREFIX}{}", hex::encode(h.finalize())))
+        let mut digits = [0u8; 64];
+        hex::encode_to_slice(h.finalize(), &mut digits).expect("64 digits for 32 bytes");
+        let mut key = String::with_capacity(PREFIX.len() + digits.len());
+        key.push_str(PREFIX);
+        key.push_str(std::str::from_utf8(&digits).expect("hex digits are ASCII"));
+        Self(key)
     }
 
     /// Wrap a key read back from storage or from an operator, without re-deriving it.
