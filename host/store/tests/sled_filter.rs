@@ -7,16 +7,6 @@ mod common;
 use common::*;
 use weft_store::{Resolution, SledStore, SyncStore};
 
-fn page(n: usize, entries: usize) -> weft_sync::PageCommit {
-    let mut c = commit(None, "0", "x");
-    c.from_cursor = (n > 0).then(|| cursor(&(n - 1).to_string()));
-    c.new_cursor = cursor(&n.to_string());
-    c.ledger = (0..entries).map(|i| ledger(&format!("{n}-{i}"))).collect();
-    c.parked.clear();
-    c.waiting.clear();
-    c
-}
-
 #[test]
 fn confirmed_keys_are_found_and_absent_ones_are_not_in_this_session_and_the_next() {
     let dir = tempfile::tempdir().unwrap();
@@ -25,7 +15,7 @@ fn confirmed_keys_are_found_and_absent_ones_are_not_in_this_session_and_the_next
         let s = SledStore::open(dir.path()).unwrap();
         assert!(s.wait_ledger_filter(), "an empty ledger is scanned at once");
         for n in 0..5 {
-            s.commit_page(&page(n, 1000)).unwrap();
+            s.commit_page(&ledger_page(n, 1000)).unwrap();
         }
         s.ledger_put(&[ledger("put")]).unwrap();
         s.park(&parked("p1", "f", weft_sync::ErrorClass::Permanent, 1))
@@ -53,6 +43,6 @@ fn confirmed_keys_are_found_and_absent_ones_are_not_in_this_session_and_the_next
         Some(ledger("4-7")),
         "a found key reads its whole entry"
     );
-    s.commit_page(&page(5, 10)).unwrap();
+    s.commit_page(&ledger_page(5, 10)).unwrap();
     assert!(found(&s, "5-9"));
 }

@@ -103,16 +103,7 @@ fn a_reader_that_sees_a_pages_cursor_sees_all_its_ledger_entries() {
     const ENTRIES: usize = 500;
     let dir = tempfile::tempdir().unwrap();
     let s = SledStore::open(dir.path()).unwrap();
-    let page = |n: usize| {
-        let mut c = commit(None, "0", "x");
-        c.from_cursor = (n > 0).then(|| cursor(&(n - 1).to_string()));
-        c.new_cursor = cursor(&n.to_string());
-        c.ledger = (0..ENTRIES).map(|i| ledger(&format!("{n}-{i}"))).collect();
-        c.parked.clear();
-        c.waiting.clear();
-        c
-    };
-    let pages: Vec<_> = (0..PAGES).map(page).collect();
+    let pages: Vec<_> = (0..PAGES).map(|n| ledger_page(n, ENTRIES)).collect();
     let reader = s.clone();
     let checks = std::thread::scope(|scope| {
         let writer = scope.spawn(|| {

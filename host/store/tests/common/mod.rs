@@ -75,3 +75,15 @@ pub fn commit(from: Option<&str>, to: &str, tag: &str) -> PageCommit {
         counts: PageCounts::default(),
     }
 }
+
+/// Page `n` of a stream whose cursors are page numbers, holding only `entries` ledger entries
+/// keyed `{n}-{i}`.
+pub fn ledger_page(n: usize, entries: usize) -> PageCommit {
+    let mut c = commit(None, "0", "x");
+    c.from_cursor = (n > 0).then(|| cursor(&(n - 1).to_string()));
+    c.new_cursor = cursor(&n.to_string());
+    c.ledger = (0..entries).map(|i| ledger(&format!("{n}-{i}"))).collect();
+    c.parked.clear();
+    c.waiting.clear();
+    c
+}
