@@ -7,10 +7,9 @@
 //! those). Its one refusal is a dependency a caller declares with [`MemoryStream::requires`].
 
 use std::collections::BTreeMap;
-
-use foldhash::HashMap;
 use std::sync::{Arc, Mutex};
 
+use foldhash::HashMap;
 use weft_engine::{ErrorClass, Failure, Page, WriteItem, Written};
 use weft_world::types::Entity;
 

@@ -19,12 +19,12 @@ impl SyncStore for SledStore {
                 encode_ledger(LEDGER, l)?,
             );
         }
-        // Lookups may skip the tree only for keys the filter never saw, so keys go in first.
-        self.filter.add(entries.keys().map(Vec::as_slice));
         if entries.is_empty() {
             self.commit_transaction(c, &w, None)?;
             return self.flush();
         }
+        // Lookups may skip the tree only for keys the filter never saw, so keys go in first.
+        self.filter.add(entries.keys().map(Vec::as_slice));
         let entries = Arc::new(entries);
         let id = self
             .db

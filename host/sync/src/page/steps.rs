@@ -14,29 +14,20 @@ impl Page {
         records: Vec<SyncRecord>,
         op: Operation,
     ) -> Self {
-        let mut entries: Vec<Entry> = records
+        let mut seen = foldhash::HashSet::default();
+        let entries = records
             .into_iter()
             .map(|source| {
                 let key =
                     IdempotencyKey::derive(&stream.flow, &source.key, &source.version, op.clone());
-                Entry {
-                    source,
-                    key,
-                    slot: Slot::Pending,
-                }
+                let slot = if seen.insert(key.clone()) {
+                    Slot::Pending
+                } else {
+                    Slot::Duplicate
+                };
+                Entry { source, key, slot }
             })
             .collect();
-        let mut seen =
-            foldhash::HashSet::with_capacity_and_hasher(entries.len(), Default::default());
-        let repeated: Vec<bool> = entries
-            .iter()
-            .map(|e| !seen.insert(e.key.as_str()))
-            .collect();
-        for (entry, repeated) in entries.iter_mut().zip(repeated) {
-            if repeated {
-                entry.slot = Slot::Duplicate;
-            }
-        }
         Self {
             stream,
             from,
