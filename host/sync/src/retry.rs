@@ -142,6 +142,11 @@ pub struct RetryPolicy {
     /// The largest Retry-After honoured; a larger one is clamped so a hostile or broken header
     /// cannot stall a record indefinitely.
     pub max_retry_after_ms: u64,
+    /// A record throttled again and again waits at most this many times what the target asked
+    /// (its Retry-After or bucket refill time). The target's own wait is the measure of when
+    /// the budget is back; growing far past it leaves a record idle long after the bucket
+    /// refilled (a flow sharing the bucket with a busier one would sit out minutes).
+    pub max_throttle_growth: f64,
     /// Attempts (first one included) before a record that keeps failing transiently parks
     /// (conflicting and rate-limited attempts do not count).
     pub max_attempts: u32,
@@ -162,6 +167,7 @@ impl Default for RetryPolicy {
             factor: 2.0,
             max_delay_ms: 5 * 60 * 1000,
             max_retry_after_ms: 60 * 60 * 1000,
+            max_throttle_growth: 4.0,
             max_attempts: 8,
             rate_limited_timeout_ms: 60 * 60 * 1000,
             max_conflict_attempts: 5,
@@ -195,13 +201,19 @@ impl RetryPolicy {
                     .min(self.max_retry_after_ms);
                 // Rate-limited with a Retry-After: the first time, wait exactly that; throttled
                 // again and again (someone else spends the bucket first), the wait grows by
-                // `factor` per throttle (up to `max_delay_ms`), so a starved record does not
-                // spin. No jitter: the records throttled together go again together, as one
-                // batch, instead of trickling out in small batches that each pay a request's
-                // overhead.
+                // `factor` per throttle, up to `max_throttle_growth` times the target's wait (and
+                // `max_delay_ms`), so a starved record neither spins nor sleeps long after the
+                // bucket refilled. No jitter: the records throttled together go again together,
+                // as one batch, instead of trickling out in small batches that each pay a
+                // request's overhead.
                 if let (ErrorClass::RateLimited, Some(_)) = (failure.class, failure.retry_after_ms)
                 {
-                    let wait = self.grown_ms(floor.max(1), failure.throttled).max(floor);
+                    let ceiling = (floor.max(1) as f64 * self.max_throttle_growth.max(1.0))
+                        .min(self.max_delay_ms as f64) as u64;
+                    let wait = self
+                        .grown_ms(floor.max(1), failure.throttled)
+                        .min(ceiling)
+                        .max(floor);
                     return Decision::RetryAt(failure.now_ms.saturating_add(wait));
                 }
                 // Without one, back off on the throttles (or, transient, on the attempts).

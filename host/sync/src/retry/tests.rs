@@ -81,14 +81,14 @@ fn rate_limits_are_honoured_until_the_timeout_not_a_count() {
     );
     // Throttled again and again (the bucket is spent by others first): the wait doubles per
     // throttle, the same for every record throttled as often, so they still go together.
-    f.throttled = 3;
-    assert_eq!(p.decide(&f), Decision::RetryAt(1_000_080));
+    f.throttled = 2;
+    assert_eq!(p.decide(&f), Decision::RetryAt(1_000_040));
     f.throttled = 40;
     f.retry_after_ms = Some(2_000);
     assert_eq!(
         p.decide(&f),
-        Decision::RetryAt(1_000_000 + p.max_delay_ms),
-        "the 40th throttle waits the largest backoff, and is still retried"
+        Decision::RetryAt(1_000_000 + 4 * 2_000),
+        "the 40th throttle waits four times what the target asked, and is still retried"
     );
     f.now_ms = f.first_failed_ms + 60_000;
     assert_eq!(p.decide(&f), Decision::Park(ParkReason::AttemptsExhausted));
@@ -99,6 +99,38 @@ fn rate_limits_are_honoured_until_the_timeout_not_a_count() {
         panic!("retried")
     };
     assert_eq!(at - bare.now_ms, p.backoff_ms(6, u64::MAX));
+}
+
+#[test]
+fn a_starved_record_waits_a_few_refills_not_minutes() {
+    // The demo's stall: a products batch lost the Shopify bucket to the stock flow ten times in
+    // a row; doubling per throttle made its eleventh wait the 5-minute cap, long after the
+    // bucket (a second of refill) was full again.
+    let p = RetryPolicy::default();
+    let mut f = failure(ErrorClass::RateLimited, 10);
+    f.retry_after_ms = Some(600);
+    let waits: Vec<u64> = (1..=10)
+        .map(|n| {
+            f.throttled = n;
+            match p.decide(&f) {
+                Decision::RetryAt(at) => at - f.now_ms,
+                other => panic!("throttle {n} must retry, got {other:?}"),
+            }
+        })
+        .collect();
+    assert_eq!(waits[..3], [600, 1_200, 2_400]);
+    assert!(
+        waits[3..].iter().all(|&w| w == 4 * 600),
+        "later throttles wait max-throttle-growth times the target's wait: {waits:?}"
+    );
+    // The growth never goes past max-delay, and never below what the target asked.
+    let tight = RetryPolicy {
+        max_delay_ms: 1_000,
+        ..RetryPolicy::default()
+    };
+    assert_eq!(tight.decide(&f), Decision::RetryAt(f.now_ms + 1_000));
+    f.retry_after_ms = Some(5_000);
+    assert_eq!(tight.decide(&f), Decision::RetryAt(f.now_ms + 5_000));
 }
 
 #[test]
