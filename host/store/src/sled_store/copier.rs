@@ -122,3 +122,74 @@ impl Drop for Copier {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(key: &[u8], value: &[u8]) -> Arc<Entries> {
+        Arc::new([(key.to_vec(), value.to_vec())].into_iter().collect())
+    }
+
+    /// What a commit does before it hands a journal to the copier.
+    fn journalled(journal: &Tree, pending: &Pending, id: u64, entries: &Arc<Entries>) {
+        journal
+            .insert(id.to_be_bytes(), b"journal value".as_slice())
+            .unwrap();
+        pending.add(id, entries.clone());
+    }
+
+    #[test]
+    fn a_failed_copy_keeps_its_entries_and_every_later_check_reports_it() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let ledger = db.open_tree("ledger").unwrap();
+        let journal = db.open_tree("ledger_journal").unwrap();
+        let pending = Arc::new(Pending::default());
+        let copier = Copier::start(ledger.clone(), journal.clone(), pending.clone()).unwrap();
+
+        let first = entries(b"k1", b"v1");
+        journalled(&journal, &pending, 1, &first);
+        copier.copy(1, first).unwrap();
+        copier.wait().unwrap();
+        assert_eq!(ledger.get(b"k1").unwrap().as_deref(), Some(&b"v1"[..]));
+        assert!(!journal.contains_key(1u64.to_be_bytes()).unwrap());
+        assert_eq!(pending.get(b"k1"), None, "a copied entry leaves memory");
+
+        // The ledger tree goes away under the copier: its inserts now fail.
+        db.drop_tree("ledger").unwrap();
+        let second = entries(b"k2", b"v2");
+        journalled(&journal, &pending, 2, &second);
+        copier.copy(2, second).unwrap();
+        match copier.wait() {
+            Err(StoreError::JournalCopy { id: 2, problem }) => {
+                assert!(!problem.is_empty(), "the failure says what went wrong")
+            }
+            other => panic!("a failed copy must be reported with its journal id: {other:?}"),
+        }
+        assert_eq!(
+            pending.get(b"k2").as_deref(),
+            Some(&b"v2"[..]),
+            "the committed entry stays visible to lookups"
+        );
+        assert!(
+            journal.contains_key(2u64.to_be_bytes()).unwrap(),
+            "the journal value stays, to be copied when the store opens again"
+        );
+
+        // Later copies fail too, and the first failure is the one reported, every time.
+        let third = entries(b"k3", b"v3");
+        journalled(&journal, &pending, 3, &third);
+        copier.copy(3, third).unwrap();
+        for _ in 0..2 {
+            assert!(matches!(
+                copier.wait(),
+                Err(StoreError::JournalCopy { id: 2, .. })
+            ));
+            assert!(matches!(
+                copier.check(),
+                Err(StoreError::JournalCopy { id: 2, .. })
+            ));
+        }
+        assert_eq!(pending.get(b"k3").as_deref(), Some(&b"v3"[..]));
+    }
+}
