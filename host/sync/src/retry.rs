@@ -182,14 +182,16 @@ impl RetryPolicy {
         match failure.class {
             ErrorClass::Permanent => Decision::Park(ParkReason::Permanent),
             ErrorClass::Transient | ErrorClass::RateLimited => {
+                // Transient attempts only: throttles and conflicts neither use up attempts nor
+                // lengthen a transient failure's backoff.
+                let transient = failure
+                    .attempt
+                    .saturating_sub(failure.conflicts)
+                    .saturating_sub(failure.throttled);
                 let exhausted = if failure.class == ErrorClass::RateLimited {
                     failure.now_ms.saturating_sub(failure.first_failed_ms)
                         >= self.rate_limited_timeout_ms
                 } else {
-                    let transient = failure
-                        .attempt
-                        .saturating_sub(failure.conflicts)
-                        .saturating_sub(failure.throttled);
                     transient >= self.max_attempts
                 };
                 if exhausted {
@@ -216,10 +218,12 @@ impl RetryPolicy {
                         .max(floor);
                     return Decision::RetryAt(failure.now_ms.saturating_add(wait));
                 }
-                // Without one, back off on the throttles (or, transient, on the attempts).
+                // Without one, back off on the throttles (or, transient, on the transient
+                // attempts: a record throttled ten times whose next send meets one 5xx backs off
+                // as a first failure, not as an eleventh).
                 let tries = match failure.class {
                     ErrorClass::RateLimited => failure.throttled,
-                    _ => failure.attempt,
+                    _ => transient.max(1),
                 };
                 let delay = self.backoff_ms(tries, failure.jitter);
                 Decision::RetryAt(failure.now_ms.saturating_add(delay.max(floor)))

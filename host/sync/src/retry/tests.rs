@@ -102,6 +102,28 @@ fn rate_limits_are_honoured_until_the_timeout_not_a_count() {
 }
 
 #[test]
+fn a_5xx_after_many_throttles_backs_off_as_a_first_failure() {
+    // The faults demo's slow drain: stock records throttled a dozen times, then one injected
+    // 5xx, were backed off as a thirteenth attempt (up to the 5-minute cap, 2.5 min on average).
+    let p = RetryPolicy::default();
+    let mut f = failure(ErrorClass::Transient, 13);
+    f.throttled = 12;
+    f.jitter = u64::MAX;
+    let Decision::RetryAt(at) = p.decide(&f) else {
+        panic!("a first transient failure is retried")
+    };
+    assert_eq!(at - f.now_ms, p.backoff_ms(1, u64::MAX));
+    assert!(at - f.now_ms <= p.base_delay_ms);
+    // Conflicts do not lengthen it either; a second transient failure doubles it.
+    f.conflicts = 3;
+    f.attempt = 17;
+    let Decision::RetryAt(at) = p.decide(&f) else {
+        panic!("a second transient failure is retried")
+    };
+    assert_eq!(at - f.now_ms, p.backoff_ms(2, u64::MAX));
+}
+
+#[test]
 fn a_starved_record_waits_a_few_refills_not_minutes() {
     // The demo's stall: a products batch lost the Shopify bucket to the stock flow ten times in
     // a row; doubling per throttle made its eleventh wait the 5-minute cap, long after the
