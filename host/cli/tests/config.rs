@@ -66,6 +66,25 @@ fn a_bad_value_is_refused_with_its_line() {
 }
 
 #[test]
+fn a_retry_growth_below_one_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = check(
+        dir.path(),
+        &GOOD.replace(
+            "target = \"source/inventory\"",
+            "target = \"source/inventory\"\nretry = { max-throttle-growth = 0.5, factor = 2.0 }",
+        ),
+    );
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("weft.toml:16: tenants.acme.flows.stock.retry.max-throttle-growth")
+            && out.contains("at least 1")
+            && !out.contains("retry.factor"),
+        "{out}"
+    );
+}
+
+#[test]
 fn references_to_missing_things_are_all_reported_with_lines() {
     let dir = tempfile::tempdir().unwrap();
     let text = GOOD

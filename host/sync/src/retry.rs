@@ -177,6 +177,24 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Settings this policy cannot work with, as (field, what is wrong and what is allowed);
+    /// empty when it is usable. A growth below 1 would shrink waits the target asked for.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        [
+            ("factor", self.factor),
+            ("max-throttle-growth", self.max_throttle_growth),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !(value.is_finite() && *value >= 1.0))
+        .map(|(field, value)| {
+            (
+                field,
+                format!("must be a number of at least 1 (1: no growth), not {value}"),
+            )
+        })
+        .collect()
+    }
+
     /// Decide what follows `failure`.
     pub fn decide(&self, failure: &Failure<'_>) -> Decision {
         match failure.class {

@@ -328,7 +328,10 @@ fn flow(
     spec.page_size = f.page_size.unwrap_or(spec.page_size);
     spec.batch_size = f.batch_size.unwrap_or(spec.batch_size);
     if let Some(r) = &f.retry {
-        spec.retry = r.clone();
+        for (field, problem) in r.get_ref().problems() {
+            c.at(r.span(), &format!("{key}.retry.{field}"), problem);
+        }
+        spec.retry = r.get_ref().clone();
     }
     let reconcile = f.reconcile.as_ref();
     spec.triggers = Triggers {

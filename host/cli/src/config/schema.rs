@@ -177,7 +177,7 @@ pub struct FlowFile {
     #[serde(default)]
     pub webhooks: bool,
     /// Retry caps.
-    pub retry: Option<RetryPolicy>,
+    pub retry: Option<Spanned<RetryPolicy>>,
     /// Reconciliation.
     pub reconcile: Option<ReconcileFile>,
     /// Alert rules: `parked-above`, `lag-above-seconds`, `drift-above`.

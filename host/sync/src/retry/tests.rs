@@ -229,3 +229,17 @@ fn error_class_names_round_trip() {
     }
     assert!("fatal".parse::<ErrorClass>().is_err());
 }
+
+#[test]
+fn growth_settings_below_one_or_not_numbers_are_problems() {
+    assert!(RetryPolicy::default().problems().is_empty());
+    for bad in [0.5, 0.0, -2.0, f64::NAN, f64::INFINITY] {
+        let p = RetryPolicy {
+            factor: bad,
+            max_throttle_growth: bad,
+            ..RetryPolicy::default()
+        };
+        let fields: Vec<&str> = p.problems().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["factor", "max-throttle-growth"], "{bad}");
+    }
+}
