@@ -1,5 +1,7 @@
 //! A page from `weft-sync` through the sled store, with a crash between confirm and commit.
 
+mod common;
+
 use serde_json::json;
 use weft_store::{SledStore, SyncStore};
 use weft_sync::{
@@ -33,7 +35,7 @@ fn confirmed_effects_are_not_resent_after_a_crash_before_commit() {
         policy: &policy,
     };
     {
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = common::open(dir.path()).unwrap();
         let mut page = read(&store);
         page.transform_identity(env).unwrap();
         let batch = page
@@ -60,7 +62,7 @@ fn confirmed_effects_are_not_resent_after_a_crash_before_commit() {
         store.ledger_put(&page.confirmed_entries()).unwrap();
         // crash: the page is dropped, the cursor never committed
     }
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = common::open(dir.path()).unwrap();
     assert_eq!(store.cursor("f", "s").unwrap(), None);
     let mut page = read(&store);
     page.transform_identity(env).unwrap();

@@ -3,20 +3,20 @@
 mod common;
 
 use common::*;
-use weft_store::{FORMAT_VERSION, LEDGER_FORMAT, SledStore, StoreError, SyncStore};
+use weft_store::{FORMAT_VERSION, LEDGER_FORMAT, StoreError, SyncStore};
 use weft_sync::{ErrorClass, ReplayFilter};
 
 #[test]
 fn everything_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path()).unwrap();
         s.commit_page(&commit(None, "c1", "a")).unwrap();
         s.park(&parked("solo", "f", ErrorClass::Permanent, 1))
             .unwrap();
         s.meta_set("m", &serde_json::json!(1)).unwrap();
     }
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     assert_eq!(s.cursor("f", "s").unwrap(), Some(cursor("c1")));
     assert_eq!(s.ledger_get(&key("a-ok")).unwrap(), Some(ledger("a-ok")));
     assert_eq!(s.parked_count(&ReplayFilter::all()).unwrap(), 2);
@@ -28,7 +28,7 @@ fn everything_survives_a_reopen() {
 fn a_rejected_commit_is_absent_after_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path()).unwrap();
         s.commit_page(&commit(None, "c1", "a")).unwrap();
         assert!(s.commit_page(&commit(Some("stale"), "c2", "b")).is_err());
         // a corrupt cursor aborts the whole commit too
@@ -50,7 +50,7 @@ fn a_rejected_commit_is_absent_after_reopen() {
             "{err}"
         );
     }
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     assert_eq!(s.cursor("f", "s").unwrap(), Some(cursor("c1")));
     for tag in ["b", "c"] {
         assert!(
@@ -71,7 +71,7 @@ fn a_rejected_commit_is_absent_after_reopen() {
 #[test]
 fn garbage_bytes_are_reported_with_tree_and_key_and_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     s.park(&parked("good", "f", ErrorClass::Permanent, 1))
         .unwrap();
     let raw = s.raw_tree("parked").unwrap();
@@ -105,7 +105,7 @@ fn garbage_bytes_are_reported_with_tree_and_key_and_kept() {
         .insert(key("z").as_str(), &b""[..])
         .unwrap();
     drop((raw, s));
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     assert!(s.wait_ledger_filter());
     let err = s.ledger_contains(&key("z")).unwrap_err();
     assert!(err.to_string().contains(key("z").as_str()), "{err}");
@@ -114,7 +114,7 @@ fn garbage_bytes_are_reported_with_tree_and_key_and_kept() {
 #[test]
 fn unknown_format_version_is_reported_not_reset() {
     let dir = tempfile::tempdir().unwrap();
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     s.commit_page(&commit(None, "c1", "a")).unwrap();
     let cursors = s.raw_tree("cursors").unwrap();
     let (k, v) = cursors.iter().next().unwrap().unwrap();
@@ -152,7 +152,7 @@ fn ledger_entries_of_the_first_format_stay_readable_next_to_new_ones() {
     let dir = tempfile::tempdir().unwrap();
     let old = ledger("old");
     {
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path()).unwrap();
         // What a store written before the compact ledger format holds: the whole entry as JSON.
         let mut v1 = vec![FORMAT_VERSION];
         serde_json::to_writer(&mut v1, &old).unwrap();
@@ -162,7 +162,7 @@ fn ledger_entries_of_the_first_format_stay_readable_next_to_new_ones() {
             .unwrap();
         s.commit_page(&commit(None, "c1", "a")).unwrap();
     }
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     assert_eq!(s.ledger_get(&old.idempotency_key).unwrap(), Some(old));
     assert_eq!(s.ledger_get(&key("a-ok")).unwrap(), Some(ledger("a-ok")));
     let written = s

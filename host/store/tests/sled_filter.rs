@@ -12,7 +12,7 @@ fn confirmed_keys_are_found_and_absent_ones_are_not_in_this_session_and_the_next
     let dir = tempfile::tempdir().unwrap();
     let found = |s: &SledStore, k: &str| s.ledger_contains(&key(k)).unwrap();
     {
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path()).unwrap();
         assert!(s.wait_ledger_filter(), "an empty ledger is scanned at once");
         for n in 0..5 {
             s.commit_page(&ledger_page(n, 1000)).unwrap();
@@ -26,7 +26,7 @@ fn confirmed_keys_are_found_and_absent_ones_are_not_in_this_session_and_the_next
             assert!(found(&s, k), "{k} was confirmed in this session");
         }
     }
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     assert!(s.wait_ledger_filter(), "the scan at open finished");
     let missing: Vec<String> = (0..5)
         .flat_map(|n| (0..1000).map(move |i| format!("{n}-{i}")))

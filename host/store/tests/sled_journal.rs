@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use weft_store::{SledStore, StoreError, SyncStore};
+use weft_store::{StoreError, SyncStore};
 
 /// A journal value in format 1 holding `entries` (key bytes, ledger value bytes).
 fn journal_value(entries: &[(&[u8], &[u8])]) -> Vec<u8> {
@@ -23,7 +23,7 @@ fn journal_value(entries: &[(&[u8], &[u8])]) -> Vec<u8> {
 #[test]
 fn a_commit_copies_its_entries_into_the_ledger_and_leaves_no_journal() {
     let dir = tempfile::tempdir().unwrap();
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     s.commit_page(&commit(None, "c1", "a")).unwrap();
     s.finish_ledger_copies().unwrap();
     let ledger = s.raw_tree("ledger").unwrap();
@@ -35,7 +35,7 @@ fn a_commit_copies_its_entries_into_the_ledger_and_leaves_no_journal() {
 fn entries_a_crash_left_in_the_journal_are_in_the_ledger_after_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path()).unwrap();
         s.commit_page(&commit(None, "c1", "a")).unwrap();
         s.commit_page(&commit(Some("c1"), "c2", "b")).unwrap();
         s.finish_ledger_copies().unwrap();
@@ -51,7 +51,7 @@ fn entries_a_crash_left_in_the_journal_are_in_the_ledger_after_reopen() {
             )
             .unwrap();
     }
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     // Through the ledger filter too: the replayed entries are known to it.
     assert!(s.wait_ledger_filter());
     assert_eq!(s.ledger_get(&key("b-ok")).unwrap(), Some(ledger("b-ok")));
@@ -67,7 +67,7 @@ fn entries_a_crash_left_in_the_journal_are_in_the_ledger_after_reopen() {
 fn a_journal_value_that_does_not_decode_stops_the_open_and_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path()).unwrap();
         let mut value = journal_value(&[(b"k", b"v")]);
         value.truncate(value.len() - 1);
         s.raw_tree("ledger_journal")
@@ -75,7 +75,7 @@ fn a_journal_value_that_does_not_decode_stops_the_open_and_is_kept() {
             .insert(7u64.to_be_bytes(), value)
             .unwrap();
     }
-    let err = SledStore::open(dir.path()).unwrap_err();
+    let err = open(dir.path()).unwrap_err();
     assert!(
         matches!(
             err,
@@ -86,7 +86,7 @@ fn a_journal_value_that_does_not_decode_stops_the_open_and_is_kept() {
         ),
         "{err}"
     );
-    let raw = sled::open(dir.path()).unwrap();
+    let raw = when_unlocked(|| sled::open(dir.path())).unwrap();
     let journal = raw.open_tree("ledger_journal").unwrap();
     assert_eq!(
         journal.len(),
@@ -102,7 +102,7 @@ fn a_reader_that_sees_a_pages_cursor_sees_all_its_ledger_entries() {
     const PAGES: usize = 30;
     const ENTRIES: usize = 500;
     let dir = tempfile::tempdir().unwrap();
-    let s = SledStore::open(dir.path()).unwrap();
+    let s = open(dir.path()).unwrap();
     let pages: Vec<_> = (0..PAGES).map(|n| ledger_page(n, ENTRIES)).collect();
     let reader = s.clone();
     let checks = std::thread::scope(|scope| {

@@ -87,3 +87,27 @@ pub fn ledger_page(n: usize, entries: usize) -> PageCommit {
     c.waiting.clear();
     c
 }
+
+/// Open the sled store in `path` (see [`when_unlocked`]).
+pub fn open(path: &std::path::Path) -> weft_store::Result<weft_store::SledStore> {
+    when_unlocked(|| weft_store::SledStore::open(path))
+}
+
+/// Run `open` until sled no longer refuses it for its file lock. A test that dropped its last
+/// handle of a database and opens it again can find sled's I/O threads still holding the lock
+/// for a moment (sled 0.34 releases it when its background writes end), so a lock refusal is
+/// tried again for up to 10 s; any other outcome, success or error, is returned at once.
+pub fn when_unlocked<T, E: std::fmt::Display>(open: impl Fn() -> Result<T, E>) -> Result<T, E> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match open() {
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other,
+        }
+    }
+}
