@@ -287,7 +287,19 @@ mod tests {
             assert_eq!(id, "acme/shopify/resync");
             db.flush().unwrap();
         }
-        let db = sled::open(dir.path()).unwrap();
+        // sled's I/O threads may hold the file lock a moment after the last handle dropped.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let db = loop {
+            match sled::open(dir.path()) {
+                Err(e)
+                    if e.to_string().contains("could not acquire lock")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                other => break other.unwrap(),
+            }
+        };
         let timers = Timers::open(&db).unwrap();
         assert!(timers.due(1_499, 10).unwrap().is_empty(), "not due yet");
         let due = timers.due(1_500, 10).unwrap();
