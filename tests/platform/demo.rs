@@ -64,12 +64,11 @@ fn output_within(mut cmd: Command, limit: Duration) -> Output {
             let _ = child.kill();
             let _ = child.wait();
             let log = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
-            let tail: Vec<&str> = log.lines().rev().take(60).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            let lines: Vec<&str> = log.lines().collect();
             panic!(
                 "weft demo was still running after {} s and was killed; the end of its stderr:\n{}",
                 limit.as_secs(),
-                tail.join("\n")
+                lines[lines.len().saturating_sub(60)..].join("\n")
             );
         }
         std::thread::sleep(Duration::from_millis(200));
